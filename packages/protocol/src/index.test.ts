@@ -1,0 +1,2 @@
+import { PROTOCOL } from "@duplex/protocol";
+test("protocol", () => { expect(PROTOCOL).toBe(5); });
