@@ -1,1 +1,29 @@
-export const PROTOCOL = 4;
+/**
+ * @duplex/engine: the Engine.IO v4 server (this entry) and client
+ * (`@duplex/engine/client`).
+ */
+export { attach, listen } from "./attach";
+export { EngineServer, type EngineServerEvents } from "./server";
+export {
+  EngineSocket,
+  type CloseReason,
+  type EngineSocketEvents,
+  type ReadyState,
+  type SendCallback,
+  type SendData,
+  type SendOptions,
+} from "./socket";
+export { EngineErrorCode, ERROR_MESSAGES, type ConnectionError } from "./errors";
+export type {
+  AllowRequest,
+  CookieOptions,
+  CorsOptions,
+  CorsOrigin,
+  EngineOptions,
+  HttpCompressionOptions,
+  TransportName,
+} from "./options";
+export type { Transport } from "./transports/transport";
+export type { Headers } from "./cors";
+/** Engine.IO protocol revision. */
+export const protocol = 4;

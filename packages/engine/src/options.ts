@@ -1,0 +1,130 @@
+import type { IncomingMessage } from "node:http";
+import type { PerMessageDeflateOptions } from "ws";
+
+/** Transport names, in the order a client normally tries them. */
+export type TransportName = "polling" | "websocket";
+
+/** Decides whether a request may open or continue a session. */
+export type AllowRequest = (
+  req: IncomingMessage,
+  callback: (err: string | null | undefined, success: boolean) => void,
+) => void;
+
+/** Which origins may make cross-origin requests. */
+export type CorsOrigin =
+  | boolean
+  | string
+  | RegExp
+  | ReadonlyArray<string | RegExp>
+  | ((origin: string | undefined, callback: (err: Error | null, allow?: boolean | string) => void) => void);
+
+export interface CorsOptions {
+  origin?: CorsOrigin;
+  methods?: string | string[];
+  allowedHeaders?: string | string[];
+  exposedHeaders?: string | string[];
+  credentials?: boolean;
+  maxAge?: number;
+}
+
+export interface CookieOptions {
+  name?: string;
+  path?: string | false;
+  httpOnly?: boolean;
+  sameSite?: "strict" | "lax" | "none" | boolean;
+  secure?: boolean;
+  domain?: string;
+  maxAge?: number;
+}
+
+export interface HttpCompressionOptions {
+  /** Responses shorter than this many bytes are sent as they are. Default 1024. */
+  threshold?: number;
+}
+
+/** Options with engine.io 6.6's names and defaults. */
+export interface EngineOptions {
+  /** Path the engine answers on. Default "/engine.io". */
+  path?: string;
+  /** Milliseconds between two pings. Default 25000. */
+  pingInterval?: number;
+  /** Milliseconds to wait for the pong before closing with "ping timeout". Default 20000. */
+  pingTimeout?: number;
+  /** Milliseconds an upgrade may take before it is cancelled. Default 10000. */
+  upgradeTimeout?: number;
+  /** Largest message, or polling body, in bytes. Default 1e6. */
+  maxHttpBufferSize?: number;
+  /** Transports a session may use. Default ["polling", "websocket"]. */
+  transports?: TransportName[];
+  /** Whether polling sessions may upgrade to WebSocket. Default true. */
+  allowUpgrades?: boolean;
+  /** Called for each handshake (and each upgrade); `callback(null, false)` refuses it with 403. */
+  allowRequest?: AllowRequest;
+  /** CORS for the polling transport; off when absent. */
+  cors?: CorsOptions;
+  /** A cookie holding the sid, set at handshake. Off by default; `true` means `{ name: "io" }`. */
+  cookie?: boolean | CookieOptions;
+  /** WebSocket permessage-deflate. Off by default. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** gzip/deflate for polling responses. On by default, threshold 1024 bytes. */
+  httpCompression?: boolean | HttpCompressionOptions;
+  /** Milliseconds a closing polling session waits for a GET to deliver its close packet. Default 30000. */
+  closeTimeout?: number;
+  /** Whether to end an `upgrade` request for a path the engine does not own. Default true. */
+  destroyUpgrade?: boolean;
+  /** Milliseconds before such a request is ended. Default 1000. */
+  destroyUpgradeTimeout?: number;
+}
+
+/** Options after defaults are applied: what the engine reads at run time. */
+export interface ResolvedOptions {
+  path: string;
+  pingInterval: number;
+  pingTimeout: number;
+  upgradeTimeout: number;
+  maxHttpBufferSize: number;
+  transports: TransportName[];
+  allowUpgrades: boolean;
+  allowRequest: AllowRequest | undefined;
+  cors: CorsOptions | undefined;
+  cookie: CookieOptions | undefined;
+  perMessageDeflate: false | PerMessageDeflateOptions;
+  httpCompression: false | Required<HttpCompressionOptions>;
+  closeTimeout: number;
+  destroyUpgrade: boolean;
+  destroyUpgradeTimeout: number;
+}
+
+export function resolveOptions(opts: EngineOptions = {}): ResolvedOptions {
+  const path = (opts.path ?? "/engine.io").replace(/\/$/, "");
+  const transports = (opts.transports ?? ["polling", "websocket"]).filter(
+    (t): t is TransportName => t === "polling" || t === "websocket",
+  );
+  const cookie =
+    opts.cookie === true ? {} : opts.cookie === false || opts.cookie === undefined ? undefined : opts.cookie;
+  return {
+    path,
+    pingInterval: opts.pingInterval ?? 25000,
+    pingTimeout: opts.pingTimeout ?? 20000,
+    upgradeTimeout: opts.upgradeTimeout ?? 10000,
+    maxHttpBufferSize: opts.maxHttpBufferSize ?? 1e6,
+    transports,
+    allowUpgrades: opts.allowUpgrades ?? true,
+    allowRequest: opts.allowRequest,
+    cors: opts.cors,
+    cookie: cookie && { name: "io", path: "/", httpOnly: cookie.path !== false, sameSite: "lax", ...cookie },
+    perMessageDeflate:
+      opts.perMessageDeflate === true
+        ? { threshold: 1024 }
+        : opts.perMessageDeflate
+          ? { threshold: 1024, ...opts.perMessageDeflate }
+          : false,
+    httpCompression:
+      opts.httpCompression === false
+        ? false
+        : { threshold: 1024, ...(typeof opts.httpCompression === "object" ? opts.httpCompression : {}) },
+    closeTimeout: opts.closeTimeout ?? 30000,
+    destroyUpgrade: opts.destroyUpgrade ?? true,
+    destroyUpgradeTimeout: opts.destroyUpgradeTimeout ?? 1000,
+  };
+}

@@ -1,0 +1,341 @@
+import { EventEmitter } from "node:events";
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import { parse as parseQueryString } from "node:querystring";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import createDebug from "debug";
+import { serializeCookie } from "./cookie";
+import { corsHeaders, type Headers } from "./cors";
+import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, type ConnectionError } from "./errors";
+import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
+import { EngineSocket, type SessionSettings } from "./socket";
+import { PollingTransport } from "./transports/polling";
+import type { Transport } from "./transports/transport";
+import { WebSocketTransport } from "./transports/websocket";
+
+const debug = createDebug("duplex:engine:server");
+
+export interface EngineServerEvents {
+  connection: [socket: EngineSocket];
+  connection_error: [error: ConnectionError];
+  /** Headers of a handshake response, editable before they are written. */
+  initial_headers: [headers: Headers, req: IncomingMessage];
+  /** Headers of every response, editable before they are written. */
+  headers: [headers: Headers, req: IncomingMessage];
+}
+
+/** What the engine learned about a request while verifying it. */
+interface RequestInfo {
+  transport: TransportName;
+  /** The session named by the request; absent for a handshake. */
+  sid: string | undefined;
+  /** The sid a handshake will get: chosen early so headers (cookie) can carry it. */
+  newSid: string | undefined;
+  cors: Headers | undefined;
+}
+
+type Query = Record<string, string>;
+
+/** Parses the query string; a repeated parameter makes the request invalid (null). */
+function parseQuery(url: string | undefined): Query | null {
+  const at = url?.indexOf("?") ?? -1;
+  if (url === undefined || at < 0) return {};
+  const parsed = parseQueryString(url.slice(at + 1));
+  const query: Query = {};
+  for (const key of Object.keys(parsed)) {
+    const value = parsed[key];
+    if (typeof value !== "string") return null;
+    query[key] = value;
+  }
+  return query;
+}
+
+// Origins may hold visible ASCII and obs-text only (RFC 7230 §3.2.6); engine.io refuses the rest.
+const INVALID_ORIGIN = /[^\t\x20-\x7e\x80-\xff]/;
+
+type Verdict = { ok: true; info: RequestInfo } | { ok: false; code: EngineErrorCode; context: Record<string, unknown> };
+
+/**
+ * The server half of Engine.IO v4. It answers HTTP requests and upgrades on
+ * its path, keeps the sessions, and emits "connection" for each new one.
+ *
+ * @example
+ * const engine = attach(httpServer, { pingInterval: 10000 });
+ * engine.on("connection", (socket) => socket.send("welcome"));
+ */
+export class EngineServer extends EventEmitter<EngineServerEvents> {
+  readonly opts: ResolvedOptions;
+  /** Open sessions by sid. */
+  readonly clients = new Map<string, EngineSocket>();
+  /** The HTTP server `listen()` created, if any. */
+  httpServer: HttpServer | undefined;
+  private readonly wss: WebSocketServer | null;
+  private readonly requests = new WeakMap<IncomingMessage, RequestInfo>();
+  private readonly detachers: Array<() => void> = [];
+  private closed = false;
+
+  constructor(opts: EngineOptions = {}) {
+    super();
+    this.opts = resolveOptions(opts);
+    this.responseHeaders = this.responseHeaders.bind(this);
+    this.wss = this.opts.transports.includes("websocket") ? this.createWebSocketServer() : null;
+  }
+
+  get clientsCount(): number {
+    return this.clients.size;
+  }
+
+  /** Chooses a session id: 15 random bytes as 20 base64url characters. Replace it to choose your own. */
+  generateId(_req: IncomingMessage): string {
+    return randomBytes(15).toString("base64url");
+  }
+
+  /** Answers an HTTP request that belongs to the engine (its path). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const cors = this.opts.cors;
+    if (cors === undefined) {
+      this.routeRequest(req, res, undefined);
+      return;
+    }
+    corsHeaders(cors, req, ({ headers, preflight }) => {
+      if (preflight) {
+        res.writeHead(204, { ...headers, "Content-Length": "0" }).end();
+        return;
+      }
+      this.routeRequest(req, res, headers);
+    });
+  }
+
+  /** Takes an HTTP `Upgrade` request that belongs to the engine: a WebSocket handshake or upgrade. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", ignore);
+    this.verify(req, true, undefined, (verdict) => {
+      if (!verdict.ok) {
+        this.refuse(req, verdict.code, verdict.context);
+        abortUpgrade(socket, verdict.code);
+        return;
+      }
+      if (this.wss === null) return abortUpgrade(socket, EngineErrorCode.UNKNOWN_TRANSPORT);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(req, verdict.info, ws));
+    });
+  }
+
+  /**
+   * Serves the engine on `server`'s path: takes over its "request" listeners
+   * (passing on what is not the engine's) and its "upgrade" event.
+   */
+  attach(server: HttpServer): this {
+    const previous = server.listeners("request") as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+    server.removeAllListeners("request");
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      if (this.owns(req.url)) this.handleRequest(req, res);
+      else for (const listener of previous) listener.call(server, req, res);
+    };
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.owns(req.url)) this.handleUpgrade(req, socket, head);
+      else if (this.opts.destroyUpgrade) this.endForeignUpgrade(socket);
+    };
+    const onClose = () => this.close();
+    server.on("request", onRequest);
+    server.on("close", onClose);
+    if (this.wss !== null) server.on("upgrade", onUpgrade);
+    this.detachers.push(() => {
+      server.off("request", onRequest);
+      server.off("close", onClose);
+      server.off("upgrade", onUpgrade);
+      for (const listener of previous) server.on("request", listener);
+    });
+    return this;
+  }
+
+  /** Ends every session (reason "server shutting down") and lets go of the HTTP server. */
+  close(): this {
+    if (this.closed) return this;
+    this.closed = true;
+    debug("closing %d sessions", this.clients.size);
+    for (const socket of [...this.clients.values()]) socket.shutdown();
+    this.wss?.close();
+    for (const detach of this.detachers.splice(0)) detach();
+    return this;
+  }
+
+  private owns(url: string | undefined): boolean {
+    const path = this.opts.path;
+    if (url === undefined || !url.startsWith(path)) return false;
+    const next = url.charAt(path.length);
+    return next === "" || next === "/" || next === "?";
+  }
+
+  private endForeignUpgrade(socket: Duplex): void {
+    // Another listener may take this upgrade; if none has written anything
+    // within destroyUpgradeTimeout, end it rather than leak the socket.
+    const socketWithCount = socket as Duplex & { bytesWritten?: number };
+    setTimeout(() => {
+      if (socket.writable && (socketWithCount.bytesWritten ?? 0) <= 0) {
+        socket.on("error", ignore);
+        socket.end();
+      }
+    }, this.opts.destroyUpgradeTimeout).unref();
+  }
+
+  private routeRequest(req: IncomingMessage, res: ServerResponse, cors: Headers | undefined): void {
+    this.verify(req, false, cors, (verdict) => {
+      if (!verdict.ok) {
+        this.refuse(req, verdict.code, verdict.context);
+        abortRequest(res, verdict.code, cors);
+        return;
+      }
+      const { info } = verdict;
+      if (info.sid === undefined) {
+        this.openSession(req, new PollingTransport(this.opts, this.responseHeaders), info.newSid!);
+      }
+      const transport = this.clients.get(info.sid ?? info.newSid!)?.transport;
+      if (transport instanceof PollingTransport) transport.onRequest(req, res);
+      else abortRequest(res, EngineErrorCode.UNKNOWN_SID, cors);
+    });
+  }
+
+  private onWebSocket(req: IncomingMessage, info: RequestInfo, ws: WebSocket): void {
+    const transport = new WebSocketTransport(ws, this.opts.perMessageDeflate !== false);
+    if (info.sid === undefined) {
+      this.openSession(req, transport, info.newSid!);
+      return;
+    }
+    const session = this.clients.get(info.sid);
+    // The session may have closed, or started another upgrade, while the handshake ran.
+    if (session === undefined || session.upgrading || session.transport.name === "websocket") {
+      ws.close(1008, "session gone or already upgraded");
+      return;
+    }
+    session.startUpgrade(transport);
+  }
+
+  private openSession(req: IncomingMessage, transport: Transport, id: string): EngineSocket {
+    const socket = new EngineSocket(id, transport, req, this.sessionSettings(transport.name));
+    this.clients.set(id, socket);
+    socket.once("close", (reason) => {
+      this.clients.delete(id);
+      debug("session %s closed (%s); %d left", id, reason, this.clients.size);
+    });
+    socket.open();
+    debug("session %s opened over %s", id, transport.name);
+    this.emit("connection", socket);
+    return socket;
+  }
+
+  private sessionSettings(transport: TransportName): SessionSettings {
+    const upgrades: TransportName[] =
+      transport === "polling" && this.opts.allowUpgrades && this.opts.transports.includes("websocket")
+        ? ["websocket"]
+        : [];
+    return {
+      pingInterval: this.opts.pingInterval,
+      pingTimeout: this.opts.pingTimeout,
+      upgradeTimeout: this.opts.upgradeTimeout,
+      maxPayload: this.opts.maxHttpBufferSize,
+      upgrades,
+    };
+  }
+
+  /**
+   * Checks a request against the Engine.IO v4 rules (engine.io-protocol v4,
+   * "Handshake" and "Errors") and, for a handshake, `allowRequest`.
+   */
+  private verify(req: IncomingMessage, upgrade: boolean, cors: Headers | undefined, done: (v: Verdict) => void): void {
+    const fail = (code: EngineErrorCode, context: Record<string, unknown>) => done({ ok: false, code, context });
+    const query = parseQuery(req.url);
+    if (query === null) return fail(EngineErrorCode.BAD_REQUEST, { name: "INVALID_QUERY", url: req.url });
+    const transport = query.transport;
+    if (transport !== "polling" && transport !== "websocket") {
+      return fail(EngineErrorCode.UNKNOWN_TRANSPORT, { transport });
+    }
+    if (!this.opts.transports.includes(transport)) return fail(EngineErrorCode.UNKNOWN_TRANSPORT, { transport });
+    const origin = req.headers.origin;
+    if (origin !== undefined && INVALID_ORIGIN.test(origin)) {
+      return fail(EngineErrorCode.BAD_REQUEST, { name: "INVALID_ORIGIN", origin });
+    }
+    const sid = query.sid;
+    if (sid !== undefined) {
+      const session = this.clients.get(sid);
+      if (session === undefined) return fail(EngineErrorCode.UNKNOWN_SID, { sid });
+      if (upgrade) {
+        if (transport !== "websocket" || !this.opts.allowUpgrades) {
+          return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport });
+        }
+        if (session.upgrading) return fail(EngineErrorCode.BAD_REQUEST, { name: "ALREADY_UPGRADING", sid });
+        if (session.transport.name === "websocket") {
+          return fail(EngineErrorCode.BAD_REQUEST, { name: "ALREADY_UPGRADED", sid });
+        }
+      } else if (session.transport.name !== transport) {
+        return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, current: session.transport.name });
+      }
+      const info: RequestInfo = { transport, sid, newSid: undefined, cors };
+      this.requests.set(req, info);
+      return done({ ok: true, info });
+    }
+    if (this.closed) return fail(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
+    if (query.EIO !== "4") return fail(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: query.EIO });
+    if (req.method !== "GET") return fail(EngineErrorCode.BAD_HANDSHAKE_METHOD, { method: req.method });
+    if (transport === "websocket" && !upgrade) {
+      return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_HANDSHAKE_ERROR", message: "websocket without Upgrade" });
+    }
+    const accept = () => {
+      const info: RequestInfo = { transport, sid: undefined, newSid: this.generateId(req), cors };
+      this.requests.set(req, info);
+      done({ ok: true, info });
+    };
+    const allowRequest = this.opts.allowRequest;
+    if (allowRequest === undefined) return accept();
+    let answered = false;
+    allowRequest(req, (message, success) => {
+      if (answered) return;
+      answered = true;
+      if (success) accept();
+      else fail(EngineErrorCode.FORBIDDEN, { message });
+    });
+  }
+
+  private refuse(req: IncomingMessage, code: EngineErrorCode, context: Record<string, unknown>): void {
+    debug("refused %s %s: %s %j", req.method, req.url, ERROR_MESSAGES[code], context);
+    this.emit("connection_error", { req, code, message: ERROR_MESSAGES[code], context });
+  }
+
+  /** Every HTTP response of the engine passes here: CORS, the handshake cookie, the header hooks. */
+  private responseHeaders(req: IncomingMessage, headers: Headers): Headers {
+    const info = this.requests.get(req);
+    if (info?.cors) Object.assign(headers, info.cors);
+    this.decorate(req, info, headers);
+    return headers;
+  }
+
+  private decorate(req: IncomingMessage, info: RequestInfo | undefined, headers: Headers): void {
+    if (info?.newSid !== undefined) {
+      if (this.opts.cookie) headers["Set-Cookie"] = [serializeCookie(info.newSid, this.opts.cookie)];
+      this.emit("initial_headers", headers, req);
+    }
+    this.emit("headers", headers, req);
+  }
+
+  private createWebSocketServer(): WebSocketServer {
+    const wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: this.opts.perMessageDeflate,
+      maxPayload: this.opts.maxHttpBufferSize,
+    });
+    wss.on("headers", (lines: string[], req: IncomingMessage) => {
+      const headers: Headers = {};
+      this.decorate(req, this.requests.get(req), headers);
+      for (const [name, value] of Object.entries(headers)) {
+        for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
+      }
+    });
+    // A handshake `ws` refuses (no key, bad version, wrong Upgrade): answer in Engine.IO's terms.
+    wss.on("wsClientError", (err: Error, socket: Duplex, req: IncomingMessage) => {
+      this.refuse(req, EngineErrorCode.BAD_REQUEST, { name: "INVALID_WEBSOCKET_HANDSHAKE", message: err.message });
+      abortUpgrade(socket, EngineErrorCode.BAD_REQUEST);
+    });
+    return wss;
+  }
+}

@@ -1,0 +1,270 @@
+import { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
+import type { Packet, PacketType } from "engine.io-parser";
+import createDebug from "debug";
+import { Heartbeat } from "./heartbeat";
+import type { TransportName } from "./options";
+import { NOOP_HANDLER, type Transport, type TransportFailure, type TransportHandler } from "./transports/transport";
+import { Upgrade, type UpgradeOwner } from "./upgrade";
+
+const debug = createDebug("duplex:engine:socket");
+
+/** One state field for the session's life; it changes only in this file. */
+export type ReadyState = "opening" | "open" | "closing" | "closed";
+
+/** Why a session closed: engine.io's reasons, plus "server shutting down". */
+export type CloseReason = TransportFailure | "ping timeout" | "forced close" | "server shutting down";
+
+/** Data an engine session carries: text, or binary in any of Node's shapes. */
+export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+export interface SendOptions {
+  /** Whether this message may be compressed (permessage-deflate, HTTP compression). Default true. */
+  compress?: boolean;
+}
+
+export type SendCallback = () => void;
+
+/** Settings a session reads from its server. */
+export interface SessionSettings {
+  pingInterval: number;
+  pingTimeout: number;
+  upgradeTimeout: number;
+  maxPayload: number;
+  /** Transports this session may upgrade to from its first one. */
+  upgrades: TransportName[];
+}
+
+export interface EngineSocketEvents {
+  message: [data: string | Buffer];
+  upgrading: [transport: Transport];
+  upgrade: [transport: Transport];
+  drain: [];
+  heartbeat: [];
+  packet: [packet: Packet];
+  packetCreate: [packet: Packet];
+  close: [reason: CloseReason, description: string | undefined];
+}
+
+const NOOP: Packet = { type: "noop" };
+
+/**
+ * An Engine.IO session: one `sid` that outlives its transports. It buffers
+ * what the application sends, writes it when the transport can take it, runs
+ * the heartbeat, and moves from polling to WebSocket through an `Upgrade`.
+ *
+ * @example
+ * engine.on("connection", (socket) => {
+ *   socket.on("message", (data) => socket.send(data)); // echo
+ *   socket.on("close", (reason) => console.log(socket.id, reason));
+ * });
+ */
+export class EngineSocket extends EventEmitter<EngineSocketEvents> {
+  /** Engine.IO protocol revision this session speaks. */
+  readonly protocol = 4;
+  readyState: ReadyState = "opening";
+  transport: Transport;
+  readonly remoteAddress: string;
+
+  private writeBuffer: Packet[] = [];
+  private writeCallbacks: Array<SendCallback | undefined> = [];
+  /** Callbacks of each flush still being written, oldest first. */
+  private readonly inflight: Array<Array<SendCallback | undefined> | null> = [];
+  private readonly heartbeat: Heartbeat;
+  private upgradeAttempt: Upgrade | null = null;
+  /** Set when the server ends the session, so the transport's close reports the server's reason. */
+  private closeReason: CloseReason | null = null;
+  private readonly transportHandler: TransportHandler;
+  private readonly upgradeOwner: UpgradeOwner;
+
+  constructor(
+    readonly id: string,
+    transport: Transport,
+    readonly request: IncomingMessage,
+    private readonly settings: SessionSettings,
+  ) {
+    super();
+    this.remoteAddress = request.socket.remoteAddress ?? "";
+    this.transport = transport;
+    this.transportHandler = {
+      onPacket: (packet) => this.onPacket(packet),
+      onReady: () => this.onReady(),
+      onDrain: () => this.onDrain(),
+      onClose: (reason, description) => this.onClose(this.closeReason ?? reason, description),
+    };
+    this.upgradeOwner = {
+      onProbed: (t) => this.onProbed(t),
+      onUpgraded: (t) => this.onUpgraded(t),
+      onUpgradeFailed: (description) => {
+        debug("%s: upgrade failed: %s", this.id, description);
+        this.upgradeAttempt = null;
+      },
+    };
+    transport.handler = this.transportHandler;
+    this.heartbeat = new Heartbeat(settings.pingInterval, settings.pingTimeout, {
+      sendPing: () => this.sendPacket("ping"),
+      onTimeout: () => this.onClose("ping timeout", `no pong within ${settings.pingTimeout} ms`),
+    });
+  }
+
+  /** Whether an upgrade is under way. */
+  get upgrading(): boolean {
+    return this.upgradeAttempt !== null;
+  }
+
+  /**
+   * Sends a message. `callback` runs once the transport has written it.
+   *
+   * @example
+   * socket.send("hello");
+   * socket.send(Buffer.from([1, 2, 3]), { compress: false }, () => console.log("written"));
+   */
+  send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
+    if (typeof options === "function") {
+      callback = options;
+      options = undefined;
+    }
+    this.sendPacket("message", data, options, callback);
+    return this;
+  }
+
+  /** Alias of `send`, as engine.io has it. */
+  write(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
+    return this.send(data, options, callback);
+  }
+
+  /**
+   * Closes the session: what is buffered is written first, then polling gets
+   * a close packet and a WebSocket is closed. Reason "forced close". With
+   * `discard`, buffered packets are dropped and the session ends at once.
+   */
+  close(discard = false): void {
+    if (this.readyState !== "open") return;
+    this.readyState = "closing";
+    this.closeReason = "forced close";
+    if (discard || this.writeBuffer.length === 0) this.transport.close(discard ? "now" : "graceful");
+    // else: onDrain closes the transport once the buffer is written.
+  }
+
+  /** Ends the session now, with reason "server shutting down". @internal */
+  shutdown(): void {
+    if (this.readyState === "closed") return;
+    this.closeReason = "server shutting down";
+    this.readyState = "closing";
+    this.transport.close("now");
+  }
+
+  /** Sends the open packet and starts the heartbeat. @internal */
+  open(): void {
+    const handshake = JSON.stringify({
+      sid: this.id,
+      upgrades: this.settings.upgrades,
+      pingInterval: this.settings.pingInterval,
+      pingTimeout: this.settings.pingTimeout,
+      maxPayload: this.settings.maxPayload,
+    });
+    this.readyState = "open";
+    this.sendPacket("open", handshake);
+    this.heartbeat.start();
+  }
+
+  /** Starts probing `transport` as this session's next one. @internal */
+  startUpgrade(transport: Transport): void {
+    if (this.readyState !== "open" || this.upgradeAttempt !== null) {
+      transport.close("now");
+      return;
+    }
+    this.upgradeAttempt = new Upgrade(transport, this.upgradeOwner, this.settings.upgradeTimeout);
+  }
+
+  private sendPacket(type: PacketType, data?: SendData, options?: SendOptions, callback?: SendCallback): void {
+    if (this.readyState === "closing" || this.readyState === "closed") return;
+    const packet: Packet = options ? { type, data, options: { compress: options.compress !== false } } : { type, data };
+    this.emit("packetCreate", packet);
+    this.writeBuffer.push(packet);
+    this.writeCallbacks.push(callback);
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.readyState === "closed" || !this.transport.writable || this.writeBuffer.length === 0) return;
+    const packets = this.writeBuffer;
+    const callbacks = this.writeCallbacks;
+    this.writeBuffer = [];
+    this.writeCallbacks = [];
+    this.inflight.push(callbacks.some(Boolean) ? callbacks : null);
+    this.transport.send(packets);
+  }
+
+  private onReady(): void {
+    // Once probed, the client waits for its pending poll to return before it
+    // sends `5`: answer at once, with a noop when nothing is buffered.
+    if (this.writeBuffer.length === 0 && this.upgradeAttempt?.state === "probed") this.transport.send([NOOP]);
+    else this.flush();
+  }
+
+  private onDrain(): void {
+    const callbacks = this.inflight.shift();
+    if (callbacks) for (const cb of callbacks) cb?.();
+    this.emit("drain");
+    if (this.readyState === "closing" && this.writeBuffer.length === 0 && this.closeReason === "forced close") {
+      this.transport.close("graceful");
+    }
+  }
+
+  private onPacket(packet: Packet): void {
+    if (this.readyState !== "open") return;
+    this.emit("packet", packet);
+    switch (packet.type) {
+      case "pong":
+        if (this.heartbeat.onPong()) this.emit("heartbeat");
+        break;
+      case "message":
+        this.emit("message", packet.data as string | Buffer);
+        break;
+      case "ping":
+        // Engine.IO v4 moved pings to the server; a client ping is a broken peer.
+        this.onClose("transport error", "ping from client (v4 heartbeats go server to client)");
+        break;
+      case "close":
+        this.onClose("transport close", "client sent a close packet");
+        break;
+      default:
+        // noop, and open/upgrade outside an upgrade: nothing to do.
+        break;
+    }
+  }
+
+  private onProbed(transport: Transport): void {
+    this.emit("upgrading", transport);
+    if (this.transport.writable) this.onReady();
+  }
+
+  private onUpgraded(transport: Transport): void {
+    const previous = this.transport;
+    this.upgradeAttempt = null;
+    previous.handler = NOOP_HANDLER;
+    previous.close("discard");
+    this.transport = transport;
+    transport.handler = this.transportHandler;
+    debug("%s: upgraded %s -> %s", this.id, previous.name, transport.name);
+    this.emit("upgrade", transport);
+    this.flush();
+    if (this.readyState === "closing" && this.writeBuffer.length === 0) transport.close("graceful");
+  }
+
+  private onClose(reason: CloseReason, description?: string): void {
+    if (this.readyState === "closed") return;
+    this.readyState = "closed";
+    this.heartbeat.stop();
+    this.upgradeAttempt?.fail(`session closed: ${reason}`);
+    this.upgradeAttempt = null;
+    this.transport.handler = NOOP_HANDLER;
+    this.transport.close("now");
+    this.writeBuffer = [];
+    this.writeCallbacks = [];
+    this.inflight.length = 0;
+    debug("%s: closed (%s%s)", this.id, reason, description ? `: ${description}` : "");
+    this.emit("close", reason, description);
+  }
+}

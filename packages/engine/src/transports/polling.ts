@@ -1,0 +1,247 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { deflate, gzip } from "node:zlib";
+import { decodePayload, encodePayload, type Packet } from "engine.io-parser";
+import createDebug from "debug";
+import { abortRequest, EngineErrorCode } from "../errors";
+import type { ResolvedOptions } from "../options";
+import { NOOP_HANDLER, type CloseMode, type Transport, type TransportFailure, type TransportHandler } from "./transport";
+
+const debug = createDebug("duplex:engine:polling");
+
+/** Adds the server's headers (CORS, cookie, "headers" hooks) to a response's own. */
+export type ResponseHeaders = (
+  req: IncomingMessage,
+  headers: Record<string, string | string[]>,
+) => Record<string, string | string[]>;
+
+const CLOSE_PACKET: Packet = { type: "close" };
+const NOOP_PACKET: Packet = { type: "noop" };
+
+interface Poll {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/**
+ * HTTP long-polling (engine.io-protocol v4, "HTTP long-polling"): a GET waits
+ * until there is something to send and takes every pending packet in one
+ * payload; a POST carries the client's packets. One GET and one POST at most in
+ * flight per session.
+ */
+export class PollingTransport implements Transport {
+  readonly name = "polling" as const;
+  handler: TransportHandler = NOOP_HANDLER;
+  private poll: Poll | null = null;
+  private postInFlight: IncomingMessage | null = null;
+  private state: "open" | "closing" | "closed" = "open";
+  private closeTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly responseHeaders: ResponseHeaders,
+  ) {}
+
+  get writable(): boolean {
+    return this.poll !== null && this.state === "open";
+  }
+
+  /** Takes a GET (a poll) or a POST (client packets) for this session. */
+  onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.state === "closed") {
+      abortRequest(res, EngineErrorCode.UNKNOWN_SID);
+    } else if (req.method === "GET") {
+      this.onPoll(req, res);
+    } else if (req.method === "POST") {
+      this.onPost(req, res);
+    } else {
+      abortRequest(res, EngineErrorCode.BAD_REQUEST, this.responseHeaders(req, {}));
+    }
+  }
+
+  send(packets: readonly Packet[]): void {
+    const poll = this.poll;
+    if (poll === null) throw new Error("PollingTransport.send called without a pending poll");
+    this.poll = null;
+    const closing = this.state === "closing";
+    this.respond(poll, closing ? [...packets, CLOSE_PACKET] : packets);
+    if (closing) this.finish("transport close", "close packet delivered");
+    else this.handler.onDrain();
+  }
+
+  close(mode: CloseMode): void {
+    if (this.state === "closed") return;
+    if (mode === "discard") {
+      if (this.poll) this.respondAndClear([NOOP_PACKET]);
+      this.finish("transport close", "discarded after upgrade");
+    } else if (this.poll || mode === "now") {
+      this.finish("transport close", "closed by server");
+    } else if (this.state === "open") {
+      // Engine.IO v4: the client learns of the close from a close packet, which
+      // only a poll can carry; wait for the next one, but not forever.
+      this.state = "closing";
+      this.closeTimer = setTimeout(() => this.finish("transport close", "no poll came to take the close packet"), this.opts.closeTimeout);
+    }
+  }
+
+  private isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  private onPoll(req: IncomingMessage, res: ServerResponse): void {
+    if (this.poll !== null) {
+      // Two GETs at once means a broken or hostile client: engine.io closes the session.
+      debug("poll overlap");
+      abortRequest(res, EngineErrorCode.BAD_REQUEST, this.responseHeaders(req, {}));
+      this.finish("transport error", "overlapping poll requests");
+      return;
+    }
+    this.poll = { req, res };
+    res.once("close", () => {
+      if (this.poll?.res === res && !res.writableFinished) {
+        this.poll = null;
+        this.finish("transport error", "poll connection closed prematurely");
+      }
+    });
+    if (this.state === "closing") this.send([]);
+    else this.handler.onReady();
+  }
+
+  private onPost(req: IncomingMessage, res: ServerResponse): void {
+    if (this.postInFlight !== null) {
+      abortRequest(res, EngineErrorCode.BAD_REQUEST, this.responseHeaders(req, {}));
+      this.finish("transport error", "overlapping data requests");
+      return;
+    }
+    if (req.headers["content-type"] === "application/octet-stream") {
+      // Engine.IO v4 polling bodies are text; binary travels base64-encoded.
+      abortRequest(res, EngineErrorCode.BAD_REQUEST, this.responseHeaders(req, {}));
+      this.finish("transport error", "binary POST body (v4 expects text)");
+      return;
+    }
+    const max = this.opts.maxHttpBufferSize;
+    const declared = Number(req.headers["content-length"]);
+    if (declared > max) {
+      this.tooLarge(req, res, declared);
+      return;
+    }
+    this.postInFlight = req;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        cleanup();
+        this.tooLarge(req, res, size);
+      } else {
+        chunks.push(chunk);
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      this.onBody(req, res, Buffer.concat(chunks, size).toString("utf8"));
+    };
+    const onAbort = () => {
+      // TCP reset mid-body: nothing to deliver, nothing to answer.
+      debug("data request closed before its end");
+      cleanup();
+    };
+    const cleanup = () => {
+      this.postInFlight = null;
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("close", onAbort);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("close", onAbort);
+  }
+
+  private onBody(req: IncomingMessage, res: ServerResponse, body: string): void {
+    if (this.state === "closed") {
+      abortRequest(res, EngineErrorCode.UNKNOWN_SID, this.responseHeaders(req, {}));
+      return;
+    }
+    const packets = decodePayload(body, "nodebuffer");
+    let failed = false;
+    for (const packet of packets) {
+      if (packet.type === "error") {
+        failed = true;
+        break;
+      }
+      if (packet.type === "close") {
+        res.writeHead(200, this.responseHeaders(req, { "Content-Type": "text/html", "Content-Length": "2" })).end("ok");
+        this.finish("transport close", "client sent a close packet");
+        return;
+      }
+      this.handler.onPacket(packet);
+      // The handler may have closed the session (a ping from the client, say).
+      if (this.isClosed()) break;
+    }
+    if (failed) {
+      abortRequest(res, EngineErrorCode.BAD_REQUEST, this.responseHeaders(req, {}));
+      this.finish("parse error", `malformed payload: ${JSON.stringify(body.slice(0, 32))}`);
+      return;
+    }
+    res.writeHead(200, this.responseHeaders(req, { "Content-Type": "text/html", "Content-Length": "2" })).end("ok");
+  }
+
+  private tooLarge(req: IncomingMessage, res: ServerResponse, size: number): void {
+    res.writeHead(413, this.responseHeaders(req, { Connection: "close", "Content-Length": "0" })).end();
+    // Stop reading the rest of an oversized body: the socket goes once the 413 is out.
+    res.once("finish", () => req.socket.destroy());
+    this.finish("transport error", `POST body of ${size}+ bytes exceeds maxHttpBufferSize ${this.opts.maxHttpBufferSize}`);
+  }
+
+  private finish(reason: TransportFailure, description: string): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
+    if (this.poll) this.respondAndClear([CLOSE_PACKET]);
+    if (this.postInFlight) this.postInFlight.destroy();
+    debug("closed: %s (%s)", reason, description);
+    this.handler.onClose(reason, description);
+  }
+
+  private respondAndClear(packets: readonly Packet[]): void {
+    const poll = this.poll!;
+    this.poll = null;
+    this.respond(poll, packets);
+  }
+
+  private respond({ req, res }: Poll, packets: readonly Packet[]): void {
+    if (res.writableEnded || res.destroyed) return;
+    encodePayload(packets as Packet[], (payload) => {
+      const headers: Record<string, string | string[]> = { "Content-Type": "text/plain; charset=UTF-8" };
+      const encoding = this.contentEncoding(req, payload);
+      if (encoding === null) {
+        headers["Content-Length"] = String(Buffer.byteLength(payload));
+        res.writeHead(200, this.responseHeaders(req, headers)).end(payload);
+        return;
+      }
+      headers["Content-Encoding"] = encoding;
+      const compress = encoding === "gzip" ? gzip : deflate;
+      compress(payload, (err, body) => {
+        if (res.writableEnded || res.destroyed) return;
+        if (err) {
+          res.writeHead(500).end();
+          return;
+        }
+        headers["Content-Length"] = String(body.length);
+        res.writeHead(200, this.responseHeaders(req, headers)).end(body);
+      });
+    });
+  }
+
+  private contentEncoding(req: IncomingMessage, payload: string): "gzip" | "deflate" | null {
+    const compression = this.opts.httpCompression;
+    if (compression === false) return null;
+    // length counts UTF-16 units, never more than the UTF-8 bytes: measure bytes only when it matters.
+    if (payload.length < compression.threshold && Buffer.byteLength(payload) < compression.threshold) return null;
+    const accept = req.headers["accept-encoding"];
+    if (typeof accept !== "string") return null;
+    if (/\bgzip\b/.test(accept)) return "gzip";
+    if (/\bdeflate\b/.test(accept)) return "deflate";
+    return null;
+  }
+}

@@ -1,0 +1,54 @@
+import type { Packet } from "engine.io-parser";
+import type { TransportName } from "../options";
+
+/** Why a transport stopped, as the session reports it (engine.io's reasons). */
+export type TransportFailure = "transport error" | "transport close" | "parse error";
+
+/**
+ * What a transport reports to its owner: the session while the transport is
+ * current, the upgrade while it is being probed. A typed handler rather than
+ * events, so that the owner can be swapped without re-wiring listeners.
+ */
+export interface TransportHandler {
+  /** A decoded packet arrived. */
+  onPacket(packet: Packet): void;
+  /** The transport can take a write now (a poll is waiting, a WebSocket send finished). */
+  onReady(): void;
+  /** Everything handed to `send` has been written. */
+  onDrain(): void;
+  /** The transport is gone; `description` says why, for logs and the "close" event. */
+  onClose(reason: TransportFailure, description?: string): void;
+}
+
+/** Headers a transport sends, after the server has added CORS, cookies and the "headers" hooks. */
+export type HeaderDecorator = (headers: Record<string, string | string[]>) => Record<string, string | string[]>;
+
+/** The part of a transport that the session and the upgrade use. */
+export interface Transport {
+  readonly name: TransportName;
+  /** Whether `send` may be called now. */
+  readonly writable: boolean;
+  handler: TransportHandler;
+  /** Writes packets in one go: one polling response, or consecutive WebSocket frames. */
+  send(packets: readonly Packet[]): void;
+  /** Ends the transport (see CloseMode); reports through `handler.onClose`. Idempotent. */
+  close(mode: CloseMode): void;
+}
+
+/**
+ * How a transport is ended:
+ * - "graceful": deliver a close packet on the pending poll, or on the next one within closeTimeout;
+ * - "now": deliver it on the pending poll if there is one, and stop at once;
+ * - "discard": the session moved to another transport; release a pending poll with a noop.
+ */
+export type CloseMode = "graceful" | "now" | "discard";
+
+function ignore(): void {}
+
+/** The handler of a transport nobody owns any more: it drops everything. */
+export const NOOP_HANDLER: TransportHandler = {
+  onPacket: ignore,
+  onReady: ignore,
+  onDrain: ignore,
+  onClose: ignore,
+};
