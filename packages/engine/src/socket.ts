@@ -220,7 +220,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         if (this.heartbeat.onPong()) this.emit("heartbeat");
         break;
       case "message":
-        this.emit("message", packet.data as string | Buffer);
+        // A bare "4" carries the empty message.
+        this.emit("message", (packet.data as string | Buffer | undefined) ?? "");
         break;
       case "ping":
         // Engine.IO v4 moved pings to the server; a client ping is a broken peer.
