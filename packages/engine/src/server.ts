@@ -255,14 +255,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     if (origin !== undefined && INVALID_ORIGIN.test(origin)) {
       return fail(EngineErrorCode.BAD_REQUEST, { name: "INVALID_ORIGIN", origin });
     }
+    if (upgrade && transport !== "websocket") {
+      return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport });
+    }
     const sid = query.sid;
     if (sid !== undefined) {
       const session = this.clients.get(sid);
       if (session === undefined) return fail(EngineErrorCode.UNKNOWN_SID, { sid });
       if (upgrade) {
-        if (transport !== "websocket" || !this.opts.allowUpgrades) {
-          return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport });
-        }
+        if (!this.opts.allowUpgrades) return fail(EngineErrorCode.BAD_REQUEST, { name: "UPGRADES_DISABLED", sid });
         if (session.upgrading) return fail(EngineErrorCode.BAD_REQUEST, { name: "ALREADY_UPGRADING", sid });
         if (session.transport.name === "websocket") {
           return fail(EngineErrorCode.BAD_REQUEST, { name: "ALREADY_UPGRADED", sid });
