@@ -1,2 +1,0 @@
-import { PROTOCOL } from "@duplex/protocol";
-test("protocol", () => { expect(PROTOCOL).toBe(5); });

@@ -1,0 +1,212 @@
+// Socket.IO protocol v5 packets: the types, and the payload rules both the
+// decoder and the parser seam check.
+// Spec: https://github.com/socketio/socket.io-protocol (v5, "Packet format").
+
+import { isBinary, type Binary } from "./binary";
+
+/**
+ * Packet type numbers, as written in the first character of a packet.
+ *
+ * @example
+ * ```ts
+ * const packet: Packet = { type: PacketType.EVENT, nsp: "/", data: ["hello"] };
+ * ```
+ */
+export const PacketType = {
+  CONNECT: 0,
+  DISCONNECT: 1,
+  EVENT: 2,
+  ACK: 3,
+  CONNECT_ERROR: 4,
+  BINARY_EVENT: 5,
+  BINARY_ACK: 6,
+} as const;
+
+/** One of the seven packet type numbers. */
+export type PacketType = (typeof PacketType)[keyof typeof PacketType];
+
+/** A JSON object payload (CONNECT auth / handshake, CONNECT_ERROR details). */
+export type PayloadObject = Record<string, unknown>;
+
+/** Arguments of an event: the event name (or, as Socket.IO accepts, a number) first. */
+export type EventData = [event: string | number, ...args: unknown[]];
+
+/** `0`: join a namespace; the client may send auth data, the server answers `{ sid }`. */
+export interface ConnectPacket {
+  type: typeof PacketType.CONNECT;
+  nsp: string;
+  data?: PayloadObject;
+}
+
+/** `1`: leave a namespace. Carries no payload. */
+export interface DisconnectPacket {
+  type: typeof PacketType.DISCONNECT;
+  nsp: string;
+}
+
+/** `2`: an event; with `id`, the sender expects an ACK carrying the same id. */
+export interface EventPacket {
+  type: typeof PacketType.EVENT;
+  nsp: string;
+  id?: number;
+  data: EventData;
+}
+
+/** `3`: the answer to an event that carried an ack id. */
+export interface AckPacket {
+  type: typeof PacketType.ACK;
+  nsp: string;
+  id: number;
+  data: unknown[];
+}
+
+/** `4`: the server refused a namespace join (`{ message, data? }`; a bare string in older peers). */
+export interface ConnectErrorPacket {
+  type: typeof PacketType.CONNECT_ERROR;
+  nsp: string;
+  data: string | PayloadObject;
+}
+
+/**
+ * `5`: an event whose arguments contain binary values. The encoder produces
+ * this type on its own when an EVENT carries binary; decoders report it as an
+ * EVENT with the binaries put back in place.
+ */
+export interface BinaryEventPacket {
+  type: typeof PacketType.BINARY_EVENT;
+  nsp: string;
+  id?: number;
+  data: EventData;
+}
+
+/** `6`: an ACK whose arguments contain binary values (see {@link BinaryEventPacket}). */
+export interface BinaryAckPacket {
+  type: typeof PacketType.BINARY_ACK;
+  nsp: string;
+  id: number;
+  data: unknown[];
+}
+
+/** Every Socket.IO v5 packet, discriminated on `type`. */
+export type Packet =
+  | ConnectPacket
+  | DisconnectPacket
+  | EventPacket
+  | AckPacket
+  | ConnectErrorPacket
+  | BinaryEventPacket
+  | BinaryAckPacket;
+
+/**
+ * What a decoder reports: binary packets arrive as EVENT / ACK with their
+ * attachments already in place, as socket.io-parser reports them.
+ */
+export type DecodedPacket = ConnectPacket | DisconnectPacket | EventPacket | AckPacket | ConnectErrorPacket;
+
+/** One message on the wire: a packet's text part or one of its attachments. */
+export type WireChunk = string | Binary;
+
+/**
+ * Event names Socket.IO reserves for its own use. The decoder does not reject
+ * them (socket.io-parser 4.2.x does): refusing `disconnect` sent by a peer is the
+ * server's and the client's policy, and they use {@link isReservedEvent} for it.
+ */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
+]);
+
+/**
+ * Whether `name` is an event name that Socket.IO reserves.
+ *
+ * @example
+ * ```ts
+ * if (isReservedEvent(packet.data[0])) socket.disconnect();
+ * ```
+ */
+export function isReservedEvent(name: unknown): boolean {
+  return typeof name === "string" && RESERVED_EVENTS.has(name);
+}
+
+/** A non-null, non-array object: what JSON calls an object. */
+export function isPayloadObject(value: unknown): value is PayloadObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Whether `id` can be an ack id: a non-negative safe integer. */
+export function isAckId(id: unknown): id is number {
+  return typeof id === "number" && Number.isSafeInteger(id) && id >= 0;
+}
+
+/**
+ * Checks a payload against the rules of its packet type.
+ * Returns `undefined` when it is valid, else what was expected (for the error message).
+ */
+export function payloadProblem(type: PacketType, data: unknown): string | undefined {
+  switch (type) {
+    case PacketType.CONNECT:
+      return data === undefined || isPayloadObject(data) ? undefined : "no payload or a JSON object";
+    case PacketType.DISCONNECT:
+      return data === undefined ? undefined : "no payload";
+    case PacketType.EVENT:
+    case PacketType.BINARY_EVENT:
+      if (Array.isArray(data) && data.length > 0) {
+        const name: unknown = data[0];
+        if (typeof name === "string" || typeof name === "number") return undefined;
+      }
+      return "a non-empty array whose first element (the event name) is a string or a number";
+    case PacketType.ACK:
+    case PacketType.BINARY_ACK:
+      return Array.isArray(data) ? undefined : "an array";
+    case PacketType.CONNECT_ERROR:
+      return typeof data === "string" || isPayloadObject(data) ? undefined : "a string or a JSON object";
+    default:
+      return "a known packet type";
+  }
+}
+
+/**
+ * Type guard for packets that did not come from Duplex's own decoder (for
+ * example from a plugged-in msgpack parser): checks the type, namespace, ack
+ * id and payload rules, and accepts BINARY_EVENT / BINARY_ACK too.
+ * Binary values in the payload are accepted as they are.
+ *
+ * @example
+ * ```ts
+ * if (isPacket(value)) encoder.encode(value);
+ * ```
+ */
+export function isPacket(value: unknown): value is Packet {
+  if (!isPayloadObject(value)) return false;
+  const { type, nsp, id } = value;
+  if (typeof type !== "number" || !(type >= 0 && type <= 6) || !Number.isInteger(type)) return false;
+  if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 0x2f /* "/" */) return false;
+  const t = type as PacketType;
+  const takesId = t === PacketType.EVENT || t === PacketType.BINARY_EVENT;
+  const needsId = t === PacketType.ACK || t === PacketType.BINARY_ACK;
+  if (id === undefined ? needsId : !(takesId || needsId) || !isAckId(id)) return false;
+  return payloadProblem(t, value.data) === undefined;
+}
+
+/** Describes an untrusted value for an error message without calling any of its methods. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+    case "number":
+    case "boolean":
+    case "bigint":
+    case "undefined":
+      return String(value);
+    case "object":
+      return isBinary(value) ? "binary data" : "an object";
+    default:
+      return `a ${typeof value}`;
+  }
+}
