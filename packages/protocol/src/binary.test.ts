@@ -1,0 +1,81 @@
+import { hasBinary, isBinary } from "@duplex/protocol";
+import { deconstruct, findPlaceholders, reconstruct, type Binary, type PlaceholderSites } from "./binary";
+
+describe("isBinary", () => {
+  test.each<[string, unknown]>([
+    ["Buffer", Buffer.from("a")],
+    ["ArrayBuffer", new ArrayBuffer(1)],
+    ["Uint8Array", new Uint8Array(1)],
+    ["Int32Array", new Int32Array(1)],
+    ["Float32Array", new Float32Array(1)],
+    ["BigInt64Array", new BigInt64Array(1)],
+    ["DataView", new DataView(new ArrayBuffer(1))],
+    ["Blob", new Blob(["a"])],
+    ["File", new File(["a"], "a.txt")],
+  ])("%s is binary", (_name, value) => {
+    expect(isBinary(value)).toBe(true);
+  });
+
+  test.each<[string, unknown]>([
+    ["array of bytes", [1, 2]],
+    ["plain object", { byteLength: 1 }],
+    ["Buffer's JSON", Buffer.from("a").toJSON()],
+    ["string", "abc"],
+    ["null", null],
+    ["SharedArrayBuffer (socket.io-parser does not send it either)", new SharedArrayBuffer(1)],
+  ])("%s is not binary", (_name, value) => {
+    expect(isBinary(value)).toBe(false);
+  });
+});
+
+describe("hasBinary", () => {
+  test("finds binary at any depth of arrays and objects, and behind toJSON", () => {
+    expect(hasBinary([1, [2, [3, { a: { b: [new Uint8Array(1)] } }]]])).toBe(true);
+    expect(hasBinary({ toJSON: () => [new ArrayBuffer(1)] })).toBe(true);
+    expect(hasBinary([1, "a", { b: null, c: [true] }])).toBe(false);
+    expect(hasBinary(new Date())).toBe(false);
+    expect(hasBinary(Object.create(null) as object)).toBe(false);
+  });
+
+  test("does not follow a toJSON that toJSON returned (as JSON.stringify would not)", () => {
+    const inner = { toJSON: () => new Uint8Array(1) };
+    expect(hasBinary({ toJSON: () => inner })).toBe(false);
+  });
+});
+
+describe("deconstruct / findPlaceholders / reconstruct", () => {
+  test("round trip puts the same objects back in place", () => {
+    const a = new Uint8Array([1]);
+    const b = new ArrayBuffer(2);
+    const buffers: Binary[] = [];
+    const json = deconstruct(["e", { a, deep: [[b]] }], buffers);
+    expect(buffers).toEqual([a, b]);
+    const parsed: unknown = JSON.parse(JSON.stringify(json));
+    const sites = findPlaceholders(parsed, 2) as PlaceholderSites;
+    expect(sites.nums).toEqual(expect.arrayContaining([0, 1]));
+    reconstruct(sites, buffers);
+    expect(parsed).toEqual(["e", { a, deep: [[b]] }]);
+    expect((parsed as [string, { a: unknown }])[1].a).toBe(a);
+  });
+
+  test("findPlaceholders walks 100k levels of nesting without recursion", () => {
+    const depth = 100_000;
+    const text = `${"[".repeat(depth)}{"_placeholder":true,"num":0}${"]".repeat(depth)}`;
+    const sites = findPlaceholders(JSON.parse(text), 1);
+    expect(typeof sites).toBe("object");
+    expect((sites as PlaceholderSites).nums).toEqual([0]);
+  });
+
+  test("reports the first invalid placeholder as text", () => {
+    expect(findPlaceholders([{ _placeholder: true, num: "splice" }], 1)).toMatch(/integer from 0 to 0, got "splice"/);
+    expect(findPlaceholders([{ _placeholder: true, num: 2 }], 2)).toMatch(/got 2/);
+  });
+
+  test("reconstruct writes an own __proto__ property, never a prototype", () => {
+    const parsed = JSON.parse('[{"__proto__":{"_placeholder":true,"num":0}}]') as [Record<string, unknown>];
+    const a = new Uint8Array(1);
+    reconstruct(findPlaceholders(parsed, 1) as PlaceholderSites, [a]);
+    expect(Object.getOwnPropertyDescriptor(parsed[0], "__proto__")?.value).toBe(a);
+    expect(Object.getPrototypeOf(parsed[0])).toBe(Object.prototype);
+  });
+});
