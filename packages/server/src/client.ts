@@ -1,0 +1,159 @@
+import type { CloseReason, EngineSocket } from "@duplex/engine";
+import { Decoder, PacketType, type DecodedPacket, type DecodeError, type EncodedPacket, type Packet } from "@duplex/protocol";
+import createDebug from "debug";
+import type { BroadcastFlags } from "./adapter";
+import type { Server } from "./server";
+import type { DisconnectReason, Socket } from "./socket";
+import type { EventsMap } from "./typed-events";
+
+const debug = createDebug("duplex:server:client");
+
+type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;
+type AnyServer = Server<EventsMap, EventsMap, EventsMap, unknown>;
+
+/**
+ * One engine session seen from Socket.IO: decodes its messages, joins
+ * namespaces on CONNECT, routes packets to the namespace sockets, and writes
+ * their packets. A session that joins no namespace within `connectTimeout`
+ * is closed.
+ */
+export class Client {
+  /** Namespace sockets by namespace name. */
+  private readonly sockets = new Map<string, AnySocket>();
+  /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
+  private readonly joining = new Set<string>();
+  private readonly decoder: Decoder;
+  private connectTimer: NodeJS.Timeout | null;
+  private closed = false;
+
+  constructor(
+    private readonly server: AnyServer,
+    readonly conn: EngineSocket,
+  ) {
+    this.decoder = new Decoder(
+      { onPacket: (packet) => this.onPacket(packet), onError: (err) => this.onDecodeError(err) },
+      server.decoderOptions,
+    );
+    this.onMessage = this.onMessage.bind(this);
+    this.onEngineClose = this.onEngineClose.bind(this);
+    conn.on("message", this.onMessage);
+    conn.on("close", this.onEngineClose);
+    this.connectTimer = setTimeout(() => {
+      if (this.sockets.size === 0) {
+        debug("%s: no namespace joined within connectTimeout, closing", conn.id);
+        conn.close();
+      }
+    }, server.connectTimeout);
+  }
+
+  get id(): string {
+    return this.conn.id;
+  }
+
+  /** Encodes and writes one packet. @internal */
+  writePacket(packet: Packet, flags?: BroadcastFlags): void {
+    this.writeEncoded(this.server.encoder.encode(packet), flags);
+  }
+
+  /** Writes messages already encoded (the same array for every recipient of a broadcast). @internal */
+  writeEncoded(encoded: EncodedPacket, flags?: BroadcastFlags): void {
+    if (this.conn.readyState !== "open") return;
+    if (flags?.volatile && !this.conn.transport.writable) return;
+    const options = flags?.compress === false ? NO_COMPRESS : undefined;
+    for (let i = 0; i < encoded.length; i++) {
+      this.conn.send(encoded[i] as string | ArrayBuffer | ArrayBufferView, options);
+    }
+  }
+
+  /** A namespace socket left. @internal */
+  remove(socket: AnySocket): void {
+    if (this.sockets.get(socket.nsp.name) === socket) this.sockets.delete(socket.nsp.name);
+  }
+
+  /** A namespace's middleware refused the CONNECT. @internal */
+  onConnectRefused(nsp: string): void {
+    this.joining.delete(nsp);
+  }
+
+  /** `socket.disconnect(true)`: leave every namespace, then close the session. @internal */
+  disconnectAll(): void {
+    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    this.closeSession();
+  }
+
+  /** Ends the session because the peer broke the protocol. @internal */
+  onParseError(description: string): void {
+    debug("%s: protocol violation: %s", this.conn.id, description);
+    this.onClose("parse error", description);
+    this.conn.close();
+  }
+
+  private onMessage(data: string | Buffer): void {
+    this.decoder.add(data);
+  }
+
+  private onDecodeError(err: DecodeError): void {
+    this.onParseError(`${err.code}: ${err.message}`);
+  }
+
+  private onPacket(packet: DecodedPacket): void {
+    if (this.closed) return;
+    const name = packet.nsp;
+    const socket = this.sockets.get(name);
+    if (packet.type === PacketType.CONNECT) {
+      if (socket !== undefined || this.joining.has(name)) {
+        this.onParseError(`second CONNECT to namespace ${name}`);
+        return;
+      }
+      this.connect(name, packet.data ?? {});
+    } else if (socket !== undefined && packet.type !== PacketType.CONNECT_ERROR) {
+      socket.onPacket(packet);
+    } else if (!this.joining.has(name)) {
+      // socket.io closes the session on a packet for a namespace it has not joined.
+      this.onParseError(`packet of type ${packet.type} for namespace ${name} before CONNECT`);
+    }
+  }
+
+  private connect(name: string, auth: Record<string, unknown>): void {
+    this.joining.add(name);
+    this.server.resolveNamespace(name, auth, (nsp) => {
+      if (this.closed) return;
+      if (nsp === null) {
+        this.joining.delete(name);
+        this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
+        return;
+      }
+      void nsp.add(this, auth, (socket) => {
+        this.joining.delete(name);
+        this.sockets.set(name, socket as AnySocket);
+        if (this.connectTimer) {
+          clearTimeout(this.connectTimer);
+          this.connectTimer = null;
+        }
+      });
+    });
+  }
+
+  private onEngineClose(reason: CloseReason, description?: string): void {
+    this.onClose(reason, description);
+  }
+
+  private onClose(reason: DisconnectReason, description?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const socket of [...this.sockets.values()]) socket.onClose(reason, description);
+    this.sockets.clear();
+    this.joining.clear();
+    this.decoder.destroy();
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    this.conn.off("message", this.onMessage);
+    this.conn.off("close", this.onEngineClose);
+  }
+
+  private closeSession(): void {
+    if (this.conn.readyState === "open") this.conn.close();
+  }
+}
+
+const NO_COMPRESS = { compress: false };

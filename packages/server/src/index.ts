@@ -1,0 +1,24 @@
+/**
+ * @duplex/server: a Socket.IO 4.x compatible server on the Duplex engine.
+ */
+export { Server, type ServerOptions } from "./server";
+export { Namespace, type ExtendedError, type NamespaceMiddleware } from "./namespace";
+export { ParentNamespace, type NamespaceMatcher } from "./parent-namespace";
+export { Socket, SocketSender, type DisconnectReason, type EmitFlags, type Handshake, type SocketMiddleware } from "./socket";
+export { BroadcastOperator, RemoteSocket } from "./broadcast-operator";
+export {
+  Adapter,
+  type AdapterConstructor,
+  type AdapterNamespace,
+  type AdapterSocket,
+  type BroadcastFlags,
+  type BroadcastOptions,
+  type RecoveredSession,
+  type Room,
+  type Session,
+  type SocketDetails,
+  type SocketId,
+} from "./adapter";
+export { RecoveryAdapter, type RecoveryOptions } from "./recovery";
+export type { Client } from "./client";
+export type * from "./typed-events";

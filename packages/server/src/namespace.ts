@@ -1,0 +1,252 @@
+import { EventEmitter } from "node:events";
+import { PacketType, type EncodedPacket, type Packet } from "@duplex/protocol";
+import createDebug from "debug";
+import type { Adapter, Room, SocketId } from "./adapter";
+import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
+import type { Client } from "./client";
+import type { Server } from "./server";
+import { Socket } from "./socket";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events";
+
+const debug = createDebug("duplex:server:namespace");
+
+export type NamespaceMiddleware<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = (
+  socket: Socket<L, E, S, D>,
+  next: (err?: ExtendedError) => void,
+) => void;
+
+/** An error a middleware passes to `next`: its message and `data` reach the client in CONNECT_ERROR. */
+export interface ExtendedError extends Error {
+  data?: unknown;
+}
+
+/**
+ * A namespace: its own sockets, middlewares, rooms (through its adapter) and
+ * events, multiplexed with the others over each client's engine session.
+ *
+ * @example
+ * const chat = io.of("/chat");
+ * chat.use((socket, next) => (socket.handshake.auth.token ? next() : next(new Error("unauthorized"))));
+ * chat.on("connection", (socket) => socket.emit("welcome"));
+ */
+export class Namespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = DefaultEventsMap,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = unknown,
+> extends EventEmitter {
+  readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  adapter!: Adapter;
+  /** Set on dynamic children when cleanupEmptyChildNamespaces is on. @internal */
+  onEmpty: (() => void) | undefined;
+  private middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  private ackIds = 0;
+
+  constructor(
+    readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    readonly name: string,
+  ) {
+    super();
+    this.initAdapter();
+  }
+
+  /** (Re)creates the adapter from the server's setting. @internal */
+  initAdapter(): void {
+    this.adapter = this.server.createAdapter(this);
+    void Promise.resolve(this.adapter.init()).catch((err: Error) => this.adapter.emit("error", err));
+  }
+
+  /** Adds a middleware run for each socket joining the namespace. */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.middlewares.push(fn);
+    return this;
+  }
+
+  /** Copies another namespace's middlewares (dynamic children inherit their parent's). @internal */
+  inheritMiddlewares(from: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.middlewares = from.middlewares.slice();
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().except(room);
+  }
+
+  /** Broadcasts to every socket of the namespace. */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.operator().emit(ev, ...args);
+  }
+
+  emitWithAck(ev: EventNames<EmitEvents>, ...args: unknown[]): Promise<unknown[]> {
+    return this.operator().emitWithAck(ev, ...args);
+  }
+
+  send(...args: unknown[]): this {
+    new BroadcastOperator(this.adapter).emit("message", ...args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().volatile;
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().local;
+  }
+
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().compress(compress);
+  }
+
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().timeout(ms);
+  }
+
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.operator().fetchSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.operator().socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.operator().socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.operator().disconnectSockets(close);
+  }
+
+  /**
+   * Emits to the other server nodes (through the adapter); a trailing
+   * callback gets `(err, responses)`.
+   * @throws {Error} for a reserved event name.
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    const name = String(ev);
+    if (RESERVED_NAMESPACE_EVENTS.has(name)) throw new Error(`"${name}" is a reserved event name`);
+    this.adapter.serverSideEmit([name, ...(args as unknown[])]);
+    return true;
+  }
+
+  serverSideEmitWithAck(ev: EventNames<ServerSideEvents>, ...args: unknown[]): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      const callback = (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses));
+      this.adapter.serverSideEmit([String(ev), ...args, callback]);
+    });
+  }
+
+  /** Emits to this node's listeners (not a broadcast). @internal */
+  emitLocal(ev: string, ...args: unknown[]): boolean {
+    return super.emit(ev, ...args);
+  }
+
+  /** A server-side event from another node: runs this node's listeners. @internal */
+  onServerSideEmit(args: unknown[]): void {
+    super.emit(args[0] as string, ...args.slice(1));
+  }
+
+  /** A fresh ack id; sockets and broadcasts of the namespace share the sequence. @internal */
+  nextAckId(): number {
+    const id = this.ackIds;
+    this.ackIds = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
+    return id;
+  }
+
+  /** @internal */
+  encode(packet: Packet): EncodedPacket {
+    return this.server.encoder.encode(packet);
+  }
+
+  /**
+   * A client asks to join: recover its session if it can, run the
+   * middlewares, then connect. `onJoined` runs once the CONNECT is sent.
+   * @internal
+   */
+  async add(
+    client: Client,
+    auth: Record<string, unknown>,
+    onJoined: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Promise<void> {
+    const recovery = this.server.recoveryOptions;
+    const pid = auth.pid;
+    const offset = auth.offset;
+    if (recovery && typeof pid === "string" && typeof offset === "string") {
+      const session = await this.adapter.restoreSession(pid, offset).catch(() => null);
+      if (client.conn.readyState !== "open") return;
+      if (session) {
+        const socket = new Socket(this, client, auth, session);
+        const join = () => {
+          socket.join(session.rooms);
+          this.connect(socket, onJoined, session.missedPackets);
+        };
+        if (recovery.skipMiddlewares) join();
+        else this.runMiddlewares(socket, client, join);
+        return;
+      }
+    }
+    const socket = new Socket(this, client, auth);
+    this.runMiddlewares(socket, client, () => this.connect(socket, onJoined));
+  }
+
+  /** @internal */
+  remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.sockets.delete(socket.id);
+    if (this.sockets.size === 0) this.onEmpty?.();
+  }
+
+  private runMiddlewares(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, client: Client, done: () => void): void {
+    const fns = this.middlewares.slice();
+    const step = (i: number) => {
+      if (client.conn.readyState !== "open") return;
+      const fn = fns[i];
+      if (fn === undefined) return done();
+      let called = false;
+      fn(socket, (err) => {
+        if (called) return;
+        called = true;
+        if (err) return this.refuse(client, err);
+        step(i + 1);
+      });
+    };
+    step(0);
+  }
+
+  private refuse(client: Client, err: ExtendedError): void {
+    debug("%s: middleware refused: %s", this.name, err.message);
+    const data = err.data === undefined ? { message: err.message } : { message: err.message, data: err.data };
+    client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
+    client.onConnectRefused(this.name);
+  }
+
+  private connect(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    onJoined: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+    missedPackets?: unknown[][],
+  ): void {
+    if (socket.client.conn.readyState !== "open") return;
+    this.sockets.set(socket.id, socket);
+    socket.onConnect(missedPackets);
+    onJoined(socket);
+    super.emit("connect", socket);
+    super.emit("connection", socket);
+  }
+
+  private operator(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter);
+  }
+}
+
+const RESERVED_NAMESPACE_EVENTS = new Set(["connect", "connection", "new_namespace"]);

@@ -1,0 +1,481 @@
+import { EventEmitter } from "node:events";
+import { parse as parseQuery } from "node:querystring";
+import type { EngineSocket } from "@duplex/engine";
+import { AckRegistry, PacketType, RESERVED_EVENTS, type DecodedPacket, type EncodedPacket, type Packet } from "@duplex/protocol";
+import createDebug from "debug";
+import type { AdapterSocket, BroadcastFlags, Room, SocketId } from "./adapter";
+import { BroadcastOperator } from "./broadcast-operator";
+import type { Client } from "./client";
+import type { Namespace } from "./namespace";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events";
+
+const debug = createDebug("duplex:server:socket");
+
+/** Why a socket disconnected: socket.io's reasons. */
+export type DisconnectReason =
+  | "server namespace disconnect"
+  | "client namespace disconnect"
+  | "transport close"
+  | "transport error"
+  | "ping timeout"
+  | "parse error"
+  | "forced close"
+  | "server shutting down";
+
+/** Reasons after which a client may come back and recover its state. */
+const RECOVERABLE = new Set<DisconnectReason>(["transport error", "transport close", "forced close", "ping timeout", "server shutting down"]);
+
+/** What the server knew of the client when it joined the namespace. */
+export interface Handshake {
+  headers: Record<string, string | string[] | undefined>;
+  /** Date of the handshake, as a string. */
+  time: string;
+  address: string;
+  /** Whether the request was cross-origin. */
+  xdomain: boolean;
+  secure: boolean;
+  /** Date of the handshake, in ms since the epoch. */
+  issued: number;
+  url: string;
+  query: Record<string, string | string[] | undefined>;
+  auth: Record<string, unknown>;
+}
+
+/** Flags of one emit (`socket.timeout(ms).volatile.emit(…)`). */
+export interface EmitFlags {
+  volatile?: boolean;
+  compress?: boolean;
+  timeout?: number;
+}
+
+export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
+type AnyListener = (event: string, ...args: unknown[]) => void;
+type AckFn = (...args: unknown[]) => void;
+
+/** Events the socket itself emits; they cannot be emitted to the client. */
+export interface SocketReservedEvents {
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  error: (err: Error) => void;
+}
+
+function handshakeOf(conn: EngineSocket, auth: Record<string, unknown>): Handshake {
+  const req = conn.request;
+  const url = req.url ?? "";
+  const at = url.indexOf("?");
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  return {
+    headers: req.headers,
+    time: new Date().toString(),
+    address: conn.remoteAddress,
+    xdomain: req.headers.origin !== undefined,
+    secure: encrypted,
+    issued: Date.now(),
+    url,
+    query: at < 0 ? {} : parseQuery(url.slice(at + 1)),
+    auth,
+  };
+}
+
+/**
+ * One client's membership of one namespace: socket.io's `Socket`. Its id is
+ * its own (not the engine sid); it emits to its client, joins rooms, and
+ * receives the client's events through `on`.
+ *
+ * @example
+ * io.on("connection", (socket) => {
+ *   socket.join("lobby");
+ *   socket.on("chat", (text, ack) => { socket.to("lobby").emit("chat", text); ack?.("ok"); });
+ *   socket.on("disconnect", (reason) => console.log(socket.id, reason));
+ * });
+ */
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = DefaultEventsMap,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = unknown,
+> extends EventEmitter implements AdapterSocket {
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  /** Free-form data, shared across nodes by fetchSockets. */
+  data: SocketData = {} as SocketData;
+  /** Whether this socket got its state back through connection state recovery. */
+  readonly recovered: boolean;
+  connected = false;
+  /** Private session id for recovery; only this client learns it. @internal */
+  readonly pid: string | undefined;
+
+  private readonly acks = new AckRegistry();
+  private readonly middlewares: SocketMiddleware[] = [];
+  private anyListeners: AnyListener[] | null = null;
+  private anyOutgoingListeners: AnyListener[] | null = null;
+
+  constructor(
+    readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    readonly client: Client,
+    auth: Record<string, unknown>,
+    session?: { sid: SocketId; pid: string; data: unknown } | null,
+  ) {
+    super();
+    this.handshake = handshakeOf(client.conn, auth);
+    if (session) {
+      this.id = session.sid;
+      this.pid = session.pid;
+      this.data = session.data as SocketData;
+      this.recovered = true;
+    } else {
+      this.id = nsp.server.generateSocketId();
+      this.pid = nsp.server.recoveryOptions ? nsp.server.generateSocketId() : undefined;
+      this.recovered = false;
+    }
+  }
+
+  /** The engine session under this socket. */
+  get conn(): EngineSocket {
+    return this.client.conn;
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** Rooms this socket is in, its own id included. */
+  get rooms(): Set<Room> {
+    return new Set(this.nsp.adapter.socketRooms(this.id) ?? []);
+  }
+
+  /**
+   * Emits an event to this client. A trailing function is an ack callback.
+   * @throws {Error} for a reserved event name ("connect", "disconnect", …).
+   * @example socket.emit("hello", "world", (answer) => console.log(answer));
+   */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.emitWith(undefined, ev as string, args);
+  }
+
+  /** Emits and resolves with the client's ack (rejects on timeout or disconnect). */
+  emitWithAck(ev: EventNames<EmitEvents>, ...args: unknown[]): Promise<unknown> {
+    return new SocketSender(this, {}).emitWithAck(ev as string, ...args);
+  }
+
+  /** `emit("message", …args)`. */
+  send(...args: unknown[]): this {
+    this.emitWith(undefined, "message", args);
+    return this;
+  }
+
+  /** Alias of `send`. */
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** Emits with an ack deadline: the callback gets `(err, ...answer)`. */
+  timeout(ms: number): SocketSender {
+    return new SocketSender(this, { timeout: ms });
+  }
+
+  /** Emits that may be dropped if the client cannot take them now. */
+  get volatile(): SocketSender {
+    return new SocketSender(this, { volatile: true });
+  }
+
+  compress(compress: boolean): SocketSender {
+    return new SocketSender(this, { compress });
+  }
+
+  /** Emits to every socket of the namespace but this one. */
+  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcast();
+  }
+
+  /** Emits to `room` (or rooms), except this socket. */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcast().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcast().except(room);
+  }
+
+  /** A broadcast that stays on this node. */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcast().local;
+  }
+
+  join(rooms: Room | Room[]): Promise<void> | void {
+    return this.nsp.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+  }
+
+  leave(room: Room): Promise<void> | void {
+    return this.nsp.adapter.del(this.id, room);
+  }
+
+  /**
+   * Leaves the namespace ("server namespace disconnect"); with `close`, ends
+   * the whole engine session (every namespace of this client).
+   */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client.disconnectAll();
+    } else {
+      this.packet({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+      this.onClose("server namespace disconnect");
+    }
+    return this;
+  }
+
+  /** Adds a middleware run for each incoming event: `([event, ...args], next) => …`. */
+  use(fn: SocketMiddleware): this {
+    this.middlewares.push(fn);
+    return this;
+  }
+
+  onAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).push(listener);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).unshift(listener);
+    return this;
+  }
+
+  offAny(listener?: AnyListener): this {
+    this.anyListeners = removeListener(this.anyListeners, listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return this.anyListeners?.slice() ?? [];
+  }
+
+  onAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.anyOutgoingListeners = removeListener(this.anyOutgoingListeners, listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.anyOutgoingListeners?.slice() ?? [];
+  }
+
+  /** Emits with `flags`. @internal */
+  emitWith(flags: EmitFlags | undefined, ev: string, args: unknown[], withError = flags?.timeout !== undefined): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const data: unknown[] = [ev, ...args];
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data: data as [string, ...unknown[]] };
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      const id = this.nsp.nextAckId();
+      packet.id = id;
+      const ack = last as AckFn;
+      // Plain callbacks get the answer; timed ones get (err, ...answer), err on timeout or disconnect.
+      this.acks.set(
+        id,
+        withError
+          ? (err, response) => (err ? ack(ackFailure(err.code)) : ack(null, ...response))
+          : (err, response) => (err ? undefined : ack(...response)),
+        flags?.timeout,
+      );
+    }
+    if (this.nsp.server.recoveryOptions && packet.id === undefined && !flags?.volatile) {
+      // Through the adapter, so the packet gets an offset and is kept for recovery.
+      this.nsp.adapter.broadcast(packet, { rooms: new Set([this.id]), flags: { ...flags, local: true } });
+    } else {
+      this.notifyOutgoing(packet);
+      this.packet(packet, flags);
+    }
+    return true;
+  }
+
+  /** Writes one packet to this client. @internal */
+  packet(packet: Packet, flags?: BroadcastFlags): void {
+    this.client.writePacket(packet, flags);
+  }
+
+  /** Adapter side: writes an already-encoded broadcast. @internal */
+  writeEncoded(encoded: EncodedPacket, flags: BroadcastFlags | undefined, packet: Packet): void {
+    if (!this.connected) return;
+    this.notifyOutgoing(packet);
+    this.client.writeEncoded(encoded, flags);
+  }
+
+  /** Adapter side: awaits the ack of a broadcast. @internal */
+  expectAck(id: number, callback: (err: Error | null, response?: unknown) => void, timeout: number | undefined): void {
+    this.acks.set(id, (err, data) => callback(err, data[0]), timeout);
+  }
+
+  /** Called by the namespace once middlewares passed. @internal */
+  onConnect(missedPackets: unknown[][] = []): void {
+    this.connected = true;
+    this.join(this.id);
+    const data = this.pid === undefined ? { sid: this.id } : { sid: this.id, pid: this.pid };
+    this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    for (const args of missedPackets) {
+      this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args as [string, ...unknown[]] });
+    }
+  }
+
+  /** A packet for this namespace arrived from the client. @internal */
+  onPacket(packet: DecodedPacket): void {
+    switch (packet.type) {
+      case PacketType.EVENT:
+        this.onEvent(packet.data, packet.id);
+        break;
+      case PacketType.ACK:
+        // An ack for an unknown or settled id is ignored (the registry says false).
+        if (!this.acks.settle(packet.id, packet.data)) debug("%s: ack %d unknown or settled", this.id, packet.id);
+        break;
+      case PacketType.DISCONNECT:
+        this.onClose("client namespace disconnect");
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Ends this socket. @internal */
+  onClose(reason: DisconnectReason, description?: unknown): void {
+    if (!this.connected) return;
+    this.emitReserved("disconnecting", reason, description);
+    const server = this.nsp.server;
+    if (server.recoveryOptions && this.pid !== undefined && RECOVERABLE.has(reason)) {
+      void this.nsp.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
+    }
+    this.nsp.adapter.delAll(this.id);
+    this.nsp.remove(this);
+    this.client.remove(this);
+    this.connected = false;
+    this.acks.rejectAll(reason);
+    this.emitReserved("disconnect", reason, description);
+  }
+
+  /** Reports a middleware error, or drops it if nobody listens. @internal */
+  onError(err: Error): void {
+    if (this.listenerCount("error") > 0) super.emit("error", err);
+    else debug("%s: unhandled socket error: %s", this.id, err.message);
+  }
+
+  private emitReserved(ev: keyof SocketReservedEvents, ...args: unknown[]): void {
+    super.emit(ev, ...args);
+  }
+
+  private onEvent(data: unknown[], id: number | undefined): void {
+    const event = id === undefined ? data : [...data, this.ackFor(id)];
+    const name = data[0];
+    if (typeof name === "string" && RESERVED_EVENTS.has(name)) {
+      // A client may not fake "disconnect" & co. socket.io-parser refuses such packets.
+      this.client.onParseError(`reserved event name ${JSON.stringify(name)} sent by the client`);
+      return;
+    }
+    if (this.anyListeners) for (const l of this.anyListeners.slice()) l.apply(this, event as [string, ...unknown[]]);
+    if (this.middlewares.length === 0) this.dispatch(event);
+    else this.runMiddlewares(event, 0);
+  }
+
+  private runMiddlewares(event: unknown[], index: number): void {
+    const fn = this.middlewares[index];
+    if (fn === undefined) return this.dispatch(event);
+    fn(event, (err) => {
+      if (err) this.onError(err);
+      else this.runMiddlewares(event, index + 1);
+    });
+  }
+
+  private dispatch(event: unknown[]): void {
+    if (!this.connected) return;
+    const name = event[0] as string;
+    // An event named "error" from the client must not throw for want of a listener.
+    if (name === "error" && this.listenerCount("error") === 0) return;
+    try {
+      super.emit(name, ...event.slice(1));
+    } catch (err) {
+      // A throwing user handler is the application's bug; it must not take the server down.
+      debug("%s: handler for %s threw: %s", this.id, name, err);
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+
+  private ackFor(id: number): AckFn {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent || !this.connected) return;
+      sent = true;
+      this.packet({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+    };
+  }
+
+  private notifyOutgoing(packet: Packet): void {
+    const listeners = this.anyOutgoingListeners;
+    if (listeners === null || listeners.length === 0) return;
+    const data = (packet as { data?: unknown[] }).data ?? [];
+    for (const l of listeners.slice()) l.apply(this, data as [string, ...unknown[]]);
+  }
+
+  private newBroadcast(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), {});
+  }
+}
+
+function ackFailure(code: string): Error {
+  return new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected");
+}
+
+function removeListener(list: AnyListener[] | null, listener: AnyListener | undefined): AnyListener[] | null {
+  if (list === null || listener === undefined) return null;
+  const i = list.indexOf(listener);
+  if (i >= 0) list.splice(i, 1);
+  return list;
+}
+
+/**
+ * `socket.timeout(ms)`, `socket.volatile`, `socket.compress(b)`: an immutable
+ * view of a socket with emit flags; the socket itself keeps no per-call state.
+ */
+export class SocketSender {
+  constructor(
+    private readonly socket: Socket<EventsMap, EventsMap, EventsMap, unknown>,
+    private readonly flags: EmitFlags,
+  ) {}
+
+  emit(ev: string, ...args: unknown[]): boolean {
+    return this.socket.emitWith(this.flags, ev, args);
+  }
+
+  /** Resolves with the first argument of the ack; rejects on timeout or disconnect. */
+  emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const settle = (err: Error | null, answer: unknown) => (err ? reject(err) : resolve(answer));
+      this.socket.emitWith(this.flags, ev, [...args, settle], true);
+    });
+  }
+
+  timeout(ms: number): SocketSender {
+    return new SocketSender(this.socket, { ...this.flags, timeout: ms });
+  }
+
+  get volatile(): SocketSender {
+    return new SocketSender(this.socket, { ...this.flags, volatile: true });
+  }
+
+  compress(compress: boolean): SocketSender {
+    return new SocketSender(this.socket, { ...this.flags, compress });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Typed event maps, shaped as socket.io's so that an application's event
+ * interfaces move over unchanged: `Server<ClientToServer, ServerToClient>`.
+ */
+
+/**
+ * Maps event names to listener types. The `any` in the index signature is
+ * deliberate and confined here: TypeScript lets an *interface* satisfy an
+ * index-signature constraint only when the signature's value type is `any`,
+ * and applications declare their events as interfaces.
+ */
+export interface EventsMap {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [event: string]: any;
+}
+
+/** The map used when none is given: any event name, any arguments. */
+export interface DefaultEventsMap {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [event: string]: (...args: any[]) => void;
+}
+
+/** Every event name of a map. */
+export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
+
+/** The arguments a listener of `Ev` receives, or an emitter of `Ev` passes. */
+export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
+
+type Last<T extends unknown[]> = T extends [...infer _H, infer L] ? L : never;
+type AllButLast<T extends unknown[]> = T extends [...infer H, infer _L] ? H : never;
+type FirstArg<T> = T extends (arg: infer A, ...rest: never[]) => unknown ? A : never;
+
+/** `(err, ...responses)` form of an ack callback, as `timeout(ms).emit` calls it. */
+export type DecorateAcknowledgementWithError<F> = F extends (...args: infer A) => infer R
+  ? (err: Error | null, ...args: A) => R
+  : never;
+
+/** An ack callback that may also receive a timeout error (`socket.timeout(ms).emit(…, (err, res) => …)`). */
+export type DecorateAcknowledgements<E extends EventsMap> = {
+  [K in keyof E]: E[K] extends (...args: infer P) => infer R
+    ? Last<P> extends (...args: infer A) => unknown
+      ? (...args: [...AllButLast<P>, DecorateAcknowledgementWithError<(...args: A) => void>]) => R
+      : E[K]
+    : E[K];
+};
+
+/** For a broadcast with acks: the callback receives one answer per recipient. */
+export type DecorateAcknowledgementsWithMultipleResponses<E extends EventsMap> = {
+  [K in keyof E]: E[K] extends (...args: infer P) => infer R
+    ? Last<P> extends (...args: infer A) => unknown
+      ? (...args: [...AllButLast<P>, (err: Error | null, responses: FirstArg<(...args: A) => void>[]) => void]) => R
+      : E[K]
+    : E[K];
+};
+
+/** Arguments of `emitWithAck(ev, ...args)`: the event's arguments without its ack callback. */
+export type AllButLastParams<Map extends EventsMap, Ev extends EventNames<Map>> = AllButLast<EventParams<Map, Ev>>;
+
+/** What `emitWithAck` resolves to: the first argument of the event's ack callback. */
+export type FirstAckArg<Map extends EventsMap, Ev extends EventNames<Map>> = FirstArg<Last<EventParams<Map, Ev>>>;
+
+/** Events with no ack callback as their last argument (what a broadcast without timeout may emit). */
+export type EventNamesWithoutAck<Map extends EventsMap> = {
+  [K in EventNames<Map>]: Last<EventParams<Map, K>> extends (...args: never[]) => unknown ? never : K;
+}[EventNames<Map>];
