@@ -12,7 +12,9 @@ export {
   type SendCallback,
   type SendData,
   type SendOptions,
+  type Sendable,
 } from "./socket";
+export { PreparedMessage } from "./prepared";
 export { EngineErrorCode, ERROR_MESSAGES, type ConnectionError } from "./errors";
 export type {
   AllowRequest,

@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { Packet, PacketType } from "engine.io-parser";
 import createDebug from "debug";
 import { Heartbeat } from "./heartbeat";
+import type { PreparedMessage } from "./prepared";
 import type { TransportName } from "./options";
 import { NOOP_HANDLER, type Transport, type TransportFailure, type TransportHandler } from "./transports/transport";
 import { Upgrade, type UpgradeOwner } from "./upgrade";
@@ -17,6 +18,9 @@ export type CloseReason = TransportFailure | "ping timeout" | "forced close" | "
 
 /** Data an engine session carries: text, or binary in any of Node's shapes. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+/** What `send` takes: data, or a message prepared once for many sessions. */
+export type Sendable = SendData | PreparedMessage;
 
 export interface SendOptions {
   /** Whether this message may be compressed (permessage-deflate, HTTP compression). Default true. */
@@ -119,7 +123,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
    * socket.send("hello");
    * socket.send(Buffer.from([1, 2, 3]), { compress: false }, () => console.log("written"));
    */
-  send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
+  send(data: Sendable, options?: SendOptions | SendCallback, callback?: SendCallback): this {
     if (typeof options === "function") {
       callback = options;
       options = undefined;
@@ -129,7 +133,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   /** Alias of `send`, as engine.io has it. */
-  write(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
+  write(data: Sendable, options?: SendOptions | SendCallback, callback?: SendCallback): this {
     return this.send(data, options, callback);
   }
 
@@ -177,7 +181,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.upgradeAttempt = new Upgrade(transport, this.upgradeOwner, this.settings.upgradeTimeout);
   }
 
-  private sendPacket(type: PacketType, data?: SendData, options?: SendOptions, callback?: SendCallback): void {
+  private sendPacket(type: PacketType, data?: Sendable, options?: SendOptions, callback?: SendCallback): void {
     if (this.readyState === "closing" || this.readyState === "closed") return;
     const packet: Packet = options ? { type, data, options: { compress: options.compress !== false } } : { type, data };
     this.emit("packetCreate", packet);

@@ -3,6 +3,7 @@ import { deflate, gzip } from "node:zlib";
 import { decodePayload, encodePayload, type Packet } from "engine.io-parser";
 import createDebug from "debug";
 import { abortRequest, EngineErrorCode } from "../errors";
+import { PreparedMessage } from "../prepared";
 import type { ResolvedOptions } from "../options";
 import { NOOP_HANDLER, type CloseMode, type Transport, type TransportFailure, type TransportHandler } from "./transport";
 
@@ -16,6 +17,12 @@ export type ResponseHeaders = (
 
 const CLOSE_PACKET: Packet = { type: "close" };
 const NOOP_PACKET: Packet = { type: "noop" };
+
+/** Polling payloads are built per response: a prepared message gives its original data. */
+function unprepare(packet: Packet): Packet {
+  const data: unknown = packet.data;
+  return data instanceof PreparedMessage ? { type: packet.type, data: data.data } : packet;
+}
 
 interface Poll {
   req: IncomingMessage;
@@ -211,7 +218,7 @@ export class PollingTransport implements Transport {
 
   private respond({ req, res }: Poll, packets: readonly Packet[]): void {
     if (res.writableEnded || res.destroyed) return;
-    encodePayload(packets as Packet[], (payload) => {
+    encodePayload(packets.map(unprepare), (payload) => {
       const headers: Record<string, string | string[]> = { "Content-Type": "text/plain; charset=UTF-8" };
       const encoding = this.contentEncoding(req, payload);
       if (encoding === null) {

@@ -1,5 +1,6 @@
 import { decodePacket, type Packet } from "engine.io-parser";
 import { encodePacketSync } from "../codec";
+import { PreparedMessage } from "../prepared";
 import type WebSocket from "ws";
 import createDebug from "debug";
 import { NOOP_HANDLER, type CloseMode, type Transport, type TransportHandler } from "./transport";
@@ -58,7 +59,14 @@ export class WebSocketTransport implements Transport {
     for (let i = 0; i <= last; i++) {
       const packet = packets[i];
       const compress = this.perMessageDeflate && packet.options?.compress !== false;
-      this.ws.send(encodePacketSync(packet, true), { compress }, i === last ? this.onSent : undefined);
+      const done = i === last ? this.onSent : undefined;
+      const data: unknown = packet.data;
+      if (data instanceof PreparedMessage) {
+        // The same bytes for every recipient: `ws` frames them without copying.
+        this.ws.send(data.webSocketPayload(), { binary: data.binary, compress }, done);
+      } else {
+        this.ws.send(encodePacketSync(packet, true), { compress }, done);
+      }
     }
   }
 
