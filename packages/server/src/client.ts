@@ -1,4 +1,4 @@
-import type { CloseReason, EngineSocket } from "@duplex/engine";
+import { PreparedMessage, type CloseReason, type EngineSocket, type SendData } from "@duplex/engine";
 import { Decoder, PacketType, type DecodedPacket, type DecodeError, type EncodedPacket, type Packet } from "@duplex/protocol";
 import createDebug from "debug";
 import type { BroadcastFlags } from "./adapter";
@@ -50,19 +50,29 @@ export class Client {
     return this.conn.id;
   }
 
-  /** Encodes and writes one packet. @internal */
+  /** Encodes and writes one packet to this client only. @internal */
   writePacket(packet: Packet, flags?: BroadcastFlags): void {
-    this.writeEncoded(this.server.encoder.encode(packet), flags);
+    if (!this.writable(flags)) return;
+    const encoded = this.server.encoder.encode(packet);
+    const options = flags?.compress === false ? NO_COMPRESS : undefined;
+    for (let i = 0; i < encoded.length; i++) this.conn.send(encoded[i] as SendData, options);
   }
 
-  /** Writes messages already encoded (the same array for every recipient of a broadcast). @internal */
+  /**
+   * Writes a broadcast, encoded once for all its recipients: the first
+   * recipient prepares the engine messages, the others reuse them. @internal
+   */
   writeEncoded(encoded: EncodedPacket, flags?: BroadcastFlags): void {
-    if (this.conn.readyState !== "open") return;
-    if (flags?.volatile && !this.conn.transport.writable) return;
+    if (!this.writable(flags)) return;
+    const messages = prepared(encoded);
     const options = flags?.compress === false ? NO_COMPRESS : undefined;
-    for (let i = 0; i < encoded.length; i++) {
-      this.conn.send(encoded[i] as string | ArrayBuffer | ArrayBufferView, options);
-    }
+    for (let i = 0; i < messages.length; i++) this.conn.send(messages[i], options);
+  }
+
+  private writable(flags: BroadcastFlags | undefined): boolean {
+    if (this.conn.readyState !== "open") return false;
+    // volatile: drop rather than buffer when the transport cannot take it now
+    return !(flags?.volatile && !this.conn.transport.writable);
   }
 
   /** A namespace socket left. @internal */
@@ -157,3 +167,14 @@ export class Client {
 }
 
 const NO_COMPRESS = { compress: false };
+
+const PREPARED = new WeakMap<EncodedPacket, PreparedMessage[]>();
+
+function prepared(encoded: EncodedPacket): PreparedMessage[] {
+  let messages = PREPARED.get(encoded);
+  if (messages === undefined) {
+    messages = encoded.map((chunk) => new PreparedMessage(chunk as SendData));
+    PREPARED.set(encoded, messages);
+  }
+  return messages;
+}
