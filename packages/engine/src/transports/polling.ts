@@ -69,10 +69,13 @@ export class PollingTransport implements Transport {
     const poll = this.poll;
     if (poll === null) throw new Error("PollingTransport.send called without a pending poll");
     this.poll = null;
-    const closing = this.state === "closing";
-    this.respond(poll, closing ? [...packets, CLOSE_PACKET] : packets);
-    if (closing) this.finish("transport close", "close packet delivered");
-    else this.handler.onDrain();
+    if (this.state === "closing") {
+      this.respond(poll, [...packets, CLOSE_PACKET], false);
+      this.finish("transport close", "close packet delivered");
+      return;
+    }
+    // "drain" (and with it the send callbacks) once the response is out, compressed or not.
+    this.respond(poll, packets, true);
   }
 
   close(mode: CloseMode): void {
@@ -213,10 +216,10 @@ export class PollingTransport implements Transport {
   private respondAndClear(packets: readonly Packet[]): void {
     const poll = this.poll!;
     this.poll = null;
-    this.respond(poll, packets);
+    this.respond(poll, packets, false);
   }
 
-  private respond({ req, res }: Poll, packets: readonly Packet[]): void {
+  private respond({ req, res }: Poll, packets: readonly Packet[], drains: boolean): void {
     if (res.writableEnded || res.destroyed) return;
     encodePayload(packets.map(unprepare), (payload) => {
       const headers: Record<string, string | string[]> = { "Content-Type": "text/plain; charset=UTF-8" };
@@ -224,6 +227,7 @@ export class PollingTransport implements Transport {
       if (encoding === null) {
         headers["Content-Length"] = String(Buffer.byteLength(payload));
         res.writeHead(200, this.responseHeaders(req, headers)).end(payload);
+        if (drains) this.drained();
         return;
       }
       headers["Content-Encoding"] = encoding;
@@ -232,12 +236,18 @@ export class PollingTransport implements Transport {
         if (res.writableEnded || res.destroyed) return;
         if (err) {
           res.writeHead(500).end();
+          this.finish("transport error", `${encoding} of a poll response failed: ${err.message}`);
           return;
         }
         headers["Content-Length"] = String(body.length);
         res.writeHead(200, this.responseHeaders(req, headers)).end(body);
+        if (drains) this.drained();
       });
     });
+  }
+
+  private drained(): void {
+    if (this.state !== "closed") this.handler.onDrain();
   }
 
   private contentEncoding(req: IncomingMessage, payload: string): "gzip" | "deflate" | null {
