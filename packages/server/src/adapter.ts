@@ -1,8 +1,11 @@
 import { EventEmitter } from "node:events";
-import type { EncodedPacket, Packet } from "@duplex/protocol";
+import type { Packet, WireChunk } from "@duplex/protocol";
 import type { Handshake } from "./socket";
 
 export type SocketId = string;
+
+/** A packet as the parser encoded it: its messages in order, text then attachments. */
+export type EncodedChunks = readonly WireChunk[];
 /** Rooms are strings; a socket's own id is also a room holding only it. */
 export type Room = string;
 
@@ -51,7 +54,7 @@ export interface SocketDetails {
  */
 export interface AdapterSocket extends SocketDetails {
   /** Writes encoded messages; `volatile` drops them if the transport cannot take them now. */
-  writeEncoded(encoded: EncodedPacket, flags: BroadcastFlags | undefined, packet: Packet): void;
+  writeEncoded(encoded: EncodedChunks, flags: BroadcastFlags | undefined, packet: Packet): void;
   /** Registers an ack id this socket must answer, for broadcastWithAck. */
   expectAck(id: number, callback: (err: Error | null, response?: unknown) => void, timeout: number | undefined): void;
   join(rooms: Room | Room[]): void;
@@ -66,7 +69,7 @@ export interface AdapterNamespace {
   /** A fresh ack id, shared by the namespace's sockets and broadcasts. */
   nextAckId(): number;
   /** Encodes with the server's parser. */
-  encode(packet: Packet): EncodedPacket;
+  encode(packet: Packet): EncodedChunks;
   /** Runs the handlers of a server-side emit from another node. */
   onServerSideEmit(args: unknown[]): void;
 }

@@ -1,7 +1,7 @@
 import { PreparedMessage, type CloseReason, type EngineSocket, type SendData } from "@duplex/engine";
-import { Decoder, PacketType, type DecodedPacket, type DecodeError, type EncodedPacket, type Packet } from "@duplex/protocol";
+import { PacketType, type DecodedPacket, type DecodeError, type DecoderLike, type Packet } from "@duplex/protocol";
 import createDebug from "debug";
-import type { BroadcastFlags } from "./adapter";
+import type { EncodedChunks, BroadcastFlags } from "./adapter";
 import type { Server } from "./server";
 import type { DisconnectReason, Socket } from "./socket";
 import type { EventsMap } from "./typed-events";
@@ -22,7 +22,7 @@ export class Client {
   private readonly sockets = new Map<string, AnySocket>();
   /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
   private readonly joining = new Set<string>();
-  private readonly decoder: Decoder;
+  private readonly decoder: DecoderLike;
   private connectTimer: NodeJS.Timeout | null;
   private closed = false;
 
@@ -30,7 +30,7 @@ export class Client {
     private readonly server: AnyServer,
     readonly conn: EngineSocket,
   ) {
-    this.decoder = new Decoder(
+    this.decoder = new server.parser.Decoder(
       { onPacket: (packet) => this.onPacket(packet), onError: (err) => this.onDecodeError(err) },
       server.decoderOptions,
     );
@@ -62,7 +62,7 @@ export class Client {
    * Writes a broadcast, encoded once for all its recipients: the first
    * recipient prepares the engine messages, the others reuse them. @internal
    */
-  writeEncoded(encoded: EncodedPacket, flags?: BroadcastFlags): void {
+  writeEncoded(encoded: EncodedChunks, flags?: BroadcastFlags): void {
     if (!this.writable(flags)) return;
     const messages = prepared(encoded);
     const options = flags?.compress === false ? NO_COMPRESS : undefined;
@@ -168,9 +168,9 @@ export class Client {
 
 const NO_COMPRESS = { compress: false };
 
-const PREPARED = new WeakMap<EncodedPacket, PreparedMessage[]>();
+const PREPARED = new WeakMap<EncodedChunks, PreparedMessage[]>();
 
-function prepared(encoded: EncodedPacket): PreparedMessage[] {
+function prepared(encoded: EncodedChunks): PreparedMessage[] {
   let messages = PREPARED.get(encoded);
   if (messages === undefined) {
     messages = encoded.map((chunk) => new PreparedMessage(chunk as SendData));

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
-import { PacketType, type EncodedPacket, type Packet } from "@duplex/protocol";
+import { PacketType, type Packet } from "@duplex/protocol";
 import createDebug from "debug";
-import type { Adapter, Room, SocketId } from "./adapter";
+import type { EncodedChunks, Adapter, Room, SocketId } from "./adapter";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
 import type { Client } from "./client";
 import type { Server } from "./server";
@@ -166,7 +166,7 @@ export class Namespace<
   }
 
   /** @internal */
-  encode(packet: Packet): EncodedPacket {
+  encode(packet: Packet): EncodedChunks {
     return this.server.encoder.encode(packet);
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import { EngineServer, type EngineOptions } from "@duplex/engine";
-import { Encoder, type DecoderOptions } from "@duplex/protocol";
+import { defaultParser, type DecoderOptions, type EncoderLike, type Parser } from "@duplex/protocol";
 import createDebug from "debug";
 import { Adapter, type AdapterConstructor, type AdapterNamespace, type Room } from "./adapter";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator";
@@ -28,6 +28,11 @@ export interface ServerOptions extends EngineOptions {
   cleanupEmptyChildNamespaces?: boolean;
   /** Limits of the packet decoder (maxAttachments 10, maxDepth 1000). */
   decoder?: DecoderOptions;
+  /**
+   * The packet codec: an `{ Encoder, Decoder }` pair (see @duplex/protocol's
+   * `Parser`); wrap a socket.io-style parser (msgpack) with `fromSocketIoParser`.
+   */
+  parser?: Parser;
 }
 
 type Listener = (...args: never[]) => void;
@@ -52,7 +57,9 @@ export class Server<
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   engine!: EngineServer;
   httpServer: HttpServer | undefined;
-  readonly encoder = new Encoder();
+  readonly parser: Parser;
+  /** One encoder for the whole server: a broadcast is encoded once. */
+  readonly encoder: EncoderLike;
   readonly connectTimeout: number;
   readonly cleanupEmptyChildNamespaces: boolean;
   /** Null when connection state recovery is off. */
@@ -76,6 +83,8 @@ export class Server<
     this.connectTimeout = opts.connectTimeout ?? 45000;
     this.cleanupEmptyChildNamespaces = opts.cleanupEmptyChildNamespaces ?? false;
     this.decoderOptions = opts.decoder;
+    this.parser = opts.parser ?? defaultParser;
+    this.encoder = new this.parser.Encoder();
     const recovery = opts.connectionStateRecovery;
     this.recoveryOptions = recovery
       ? { maxDisconnectionDuration: recovery.maxDisconnectionDuration ?? 120_000, skipMiddlewares: recovery.skipMiddlewares ?? true }

@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
 import { parse as parseQuery } from "node:querystring";
 import type { EngineSocket } from "@duplex/engine";
-import { AckRegistry, PacketType, RESERVED_EVENTS, type DecodedPacket, type EncodedPacket, type Packet } from "@duplex/protocol";
+import { AckRegistry, PacketType, RESERVED_EVENTS, type DecodedPacket, type Packet } from "@duplex/protocol";
 import createDebug from "debug";
-import type { AdapterSocket, BroadcastFlags, Room, SocketId } from "./adapter";
+import type { EncodedChunks, AdapterSocket, BroadcastFlags, Room, SocketId } from "./adapter";
 import { BroadcastOperator } from "./broadcast-operator";
 import type { Client } from "./client";
 import type { Namespace } from "./namespace";
@@ -309,7 +309,7 @@ export class Socket<
   }
 
   /** Adapter side: writes an already-encoded broadcast. @internal */
-  writeEncoded(encoded: EncodedPacket, flags: BroadcastFlags | undefined, packet: Packet): void {
+  writeEncoded(encoded: EncodedChunks, flags: BroadcastFlags | undefined, packet: Packet): void {
     if (!this.connected) return;
     this.notifyOutgoing(packet);
     this.client.writeEncoded(encoded, flags);
