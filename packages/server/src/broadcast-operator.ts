@@ -1,7 +1,15 @@
 import { PacketType, RESERVED_EVENTS, type Packet } from "@duplex/protocol";
 import type { Adapter, BroadcastFlags, BroadcastOptions, Room, SocketDetails, SocketId } from "./adapter";
 import type { Handshake } from "./socket";
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events";
+import type {
+  AllButLastParams,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventsMap,
+  BroadcastAckResult,
+} from "./typed-events";
 
 type AckCallback = (err: Error | null, responses: unknown[]) => void;
 
@@ -54,8 +62,8 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   }
 
   /** Waits at most `ms` for acks; the callback gets `(err, responses)`. */
-  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
-    return this.withFlags({ timeout: ms });
+  timeout(ms: number): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, timeout: ms });
   }
 
   /**
@@ -79,9 +87,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   }
 
   /** Like `emit` with an ack callback, as a promise of every response. */
-  emitWithAck(ev: EventNames<EmitEvents>, ...args: unknown[]): Promise<unknown[]> {
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<BroadcastAckResult<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
-      this.emitWithAckCallback([ev, ...args], (err, responses) => (err ? reject(err) : resolve(responses)));
+      this.emitWithAckCallback([ev, ...(args as unknown[])], (err, responses) =>
+        err ? reject(err) : resolve(responses as BroadcastAckResult<EmitEvents, Ev>),
+      );
     });
   }
 
@@ -178,7 +188,7 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
     return this.operator.emit(ev, ...args);
   }
 
-  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
+  timeout(ms: number): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.operator.timeout(ms);
   }
 

@@ -6,7 +6,15 @@ import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
 import type { Client } from "./client";
 import type { Server } from "./server";
 import { Socket } from "./socket";
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events";
+import type {
+  AllButLastParams,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventsMap,
+  BroadcastAckResult,
+} from "./typed-events";
 
 const debug = createDebug("duplex:server:namespace");
 
@@ -50,6 +58,19 @@ export class Namespace<
     this.initAdapter();
   }
 
+  /** Listens to "connection"/"connect" (a socket joined) or to a server-side event from another node. */
+  override on(ev: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  override on<Ev extends EventNames<ServerSideEvents>>(ev: Ev, listener: ServerSideEvents[Ev]): this;
+  override on(ev: string | symbol, listener: (...args: never[]) => void): this {
+    return super.on(ev, listener as (...args: unknown[]) => void);
+  }
+
+  override once(ev: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  override once<Ev extends EventNames<ServerSideEvents>>(ev: Ev, listener: ServerSideEvents[Ev]): this;
+  override once(ev: string | symbol, listener: (...args: never[]) => void): this {
+    return super.once(ev, listener as (...args: unknown[]) => void);
+  }
+
   /** (Re)creates the adapter from the server's setting. @internal */
   initAdapter(): void {
     this.adapter = this.server.createAdapter(this);
@@ -84,7 +105,7 @@ export class Namespace<
     return this.operator().emit(ev, ...args);
   }
 
-  emitWithAck(ev: EventNames<EmitEvents>, ...args: unknown[]): Promise<unknown[]> {
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<BroadcastAckResult<EmitEvents, Ev>> {
     return this.operator().emitWithAck(ev, ...args);
   }
 
@@ -109,7 +130,7 @@ export class Namespace<
     return this.operator().compress(compress);
   }
 
-  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
+  timeout(ms: number): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.operator().timeout(ms);
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { createServer, type Server as HttpServer } from "node:http";
 import { EngineServer, type EngineOptions } from "@duplex/engine";
 import { defaultParser, type DecoderOptions, type EncoderLike, type Parser } from "@duplex/protocol";
@@ -10,7 +11,15 @@ import { Namespace, type NamespaceMiddleware } from "./namespace";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace";
 import { RecoveryAdapter, type RecoveryOptions } from "./recovery";
 import type { Socket } from "./socket";
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events";
+import type {
+  AllButLastParams,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventsMap,
+  BroadcastAckResult,
+} from "./typed-events";
 
 const debug = createDebug("duplex:server");
 
@@ -253,7 +262,7 @@ export class Server<
     return this.sockets.emit(ev, ...args);
   }
 
-  emitWithAck(ev: EventNames<EmitEvents>, ...args: unknown[]): Promise<unknown[]> {
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<BroadcastAckResult<EmitEvents, Ev>> {
     return this.sockets.emitWithAck(ev, ...args);
   }
 
@@ -278,7 +287,7 @@ export class Server<
     return this.sockets.compress(compress);
   }
 
-  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
+  timeout(ms: number): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.timeout(ms);
   }
 
@@ -310,12 +319,14 @@ export class Server<
   on(ev: "new_namespace", listener: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
   on<Ev extends EventNames<ServerSideEvents>>(ev: Ev, listener: ServerSideEvents[Ev]): this;
   on(ev: string, listener: Listener): this {
-    this.sockets.on(ev, listener as (...args: unknown[]) => void);
+    EventEmitter.prototype.on.call(this.sockets, ev, listener as (...args: unknown[]) => void);
     return this;
   }
 
+  once(ev: "connection" | "connect", listener: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void): this;
+  once<Ev extends EventNames<ServerSideEvents>>(ev: Ev, listener: ServerSideEvents[Ev]): this;
   once(ev: string, listener: Listener): this {
-    this.sockets.once(ev, listener as (...args: unknown[]) => void);
+    EventEmitter.prototype.once.call(this.sockets, ev, listener as (...args: unknown[]) => void);
     return this;
   }
 

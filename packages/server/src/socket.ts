@@ -7,7 +7,17 @@ import type { EncodedChunks, AdapterSocket, BroadcastFlags, Room, SocketId } fro
 import { BroadcastOperator } from "./broadcast-operator";
 import type { Client } from "./client";
 import type { Namespace } from "./namespace";
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events";
+import type {
+  DecorateAcknowledgements,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+  AllButLastParams,
+  FirstAckArg,
+} from "./typed-events";
 
 const debug = createDebug("duplex:server:socket");
 
@@ -130,6 +140,21 @@ export class Socket<
     }
   }
 
+  /** Listens to a client event, or to "disconnect", "disconnecting", "error". */
+  override on<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this {
+    return super.on(ev, listener as (...args: unknown[]) => void);
+  }
+
+  override once<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this {
+    return super.once(ev, listener as (...args: unknown[]) => void);
+  }
+
   /** The engine session under this socket. */
   get conn(): EngineSocket {
     return this.client.conn;
@@ -154,8 +179,8 @@ export class Socket<
   }
 
   /** Emits and resolves with the client's ack (rejects on timeout or disconnect). */
-  emitWithAck(ev: EventNames<EmitEvents>, ...args: unknown[]): Promise<unknown> {
-    return new SocketSender(this, {}).emitWithAck(ev as string, ...args);
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<FirstAckArg<EmitEvents, Ev>> {
+    return new SocketSender<EmitEvents>(this as AnySocket, {}).emitWithAck(ev, ...args);
   }
 
   /** `emit("message", …args)`. */
@@ -170,17 +195,17 @@ export class Socket<
   }
 
   /** Emits with an ack deadline: the callback gets `(err, ...answer)`. */
-  timeout(ms: number): SocketSender {
-    return new SocketSender(this, { timeout: ms });
+  timeout(ms: number): SocketSender<DecorateAcknowledgements<EmitEvents>> {
+    return new SocketSender(this as AnySocket, { timeout: ms });
   }
 
   /** Emits that may be dropped if the client cannot take them now. */
-  get volatile(): SocketSender {
-    return new SocketSender(this, { volatile: true });
+  get volatile(): SocketSender<EmitEvents> {
+    return new SocketSender(this as AnySocket, { volatile: true });
   }
 
-  compress(compress: boolean): SocketSender {
-    return new SocketSender(this, { compress });
+  compress(compress: boolean): SocketSender<EmitEvents> {
+    return new SocketSender(this as AnySocket, { compress });
   }
 
   /** Emits to every socket of the namespace but this one. */
@@ -449,33 +474,35 @@ function removeListener(list: AnyListener[] | null, listener: AnyListener | unde
  * `socket.timeout(ms)`, `socket.volatile`, `socket.compress(b)`: an immutable
  * view of a socket with emit flags; the socket itself keeps no per-call state.
  */
-export class SocketSender {
+export class SocketSender<EmitEvents extends EventsMap = DefaultEventsMap> {
   constructor(
-    private readonly socket: Socket<EventsMap, EventsMap, EventsMap, unknown>,
+    private readonly socket: AnySocket,
     private readonly flags: EmitFlags,
   ) {}
 
-  emit(ev: string, ...args: unknown[]): boolean {
-    return this.socket.emitWith(this.flags, ev, args);
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.socket.emitWith(this.flags, ev as string, args);
   }
 
   /** Resolves with the first argument of the ack; rejects on timeout or disconnect. */
-  emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> {
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<FirstAckArg<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
-      const settle = (err: Error | null, answer: unknown) => (err ? reject(err) : resolve(answer));
-      this.socket.emitWith(this.flags, ev, [...args, settle], true);
+      const settle = (err: Error | null, answer: FirstAckArg<EmitEvents, Ev>) => (err ? reject(err) : resolve(answer));
+      this.socket.emitWith(this.flags, ev as string, [...(args as unknown[]), settle], true);
     });
   }
 
-  timeout(ms: number): SocketSender {
+  timeout(ms: number): SocketSender<DecorateAcknowledgements<EmitEvents>> {
     return new SocketSender(this.socket, { ...this.flags, timeout: ms });
   }
 
-  get volatile(): SocketSender {
+  get volatile(): SocketSender<EmitEvents> {
     return new SocketSender(this.socket, { ...this.flags, volatile: true });
   }
 
-  compress(compress: boolean): SocketSender {
+  compress(compress: boolean): SocketSender<EmitEvents> {
     return new SocketSender(this.socket, { ...this.flags, compress });
   }
 }
+
+type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;

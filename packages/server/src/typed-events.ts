@@ -56,10 +56,44 @@ export type DecorateAcknowledgementsWithMultipleResponses<E extends EventsMap> =
 /** Arguments of `emitWithAck(ev, ...args)`: the event's arguments without its ack callback. */
 export type AllButLastParams<Map extends EventsMap, Ev extends EventNames<Map>> = AllButLast<EventParams<Map, Ev>>;
 
-/** What `emitWithAck` resolves to: the first argument of the event's ack callback. */
-export type FirstAckArg<Map extends EventsMap, Ev extends EventNames<Map>> = FirstArg<Last<EventParams<Map, Ev>>>;
+/** The first argument of an ack callback that is not its `(err, …)` error slot. */
+type FirstNonErrorArg<F> = F extends (...args: infer A) => unknown
+  ? A extends [infer First, ...infer Rest]
+    ? [First] extends [Error | null]
+      ? null extends First
+        ? Rest[0]
+        : First
+      : First
+    : never
+  : never;
+
+/** What a socket's `emitWithAck` resolves to: the answer the ack callback receives. */
+export type FirstAckArg<Map extends EventsMap, Ev extends EventNames<Map>> = FirstNonErrorArg<Last<EventParams<Map, Ev>>>;
+
+/**
+ * What a broadcast's `emitWithAck` resolves to: every recipient's answer. After
+ * `timeout()` the map's ack already takes `(err, responses[])`.
+ */
+export type BroadcastAckResult<Map extends EventsMap, Ev extends EventNames<Map>> =
+  Last<EventParams<Map, Ev>> extends (err: Error | null, responses: infer R) => unknown
+    ? R
+    : FirstNonErrorArg<Last<EventParams<Map, Ev>>>[];
 
 /** Events with no ack callback as their last argument (what a broadcast without timeout may emit). */
 export type EventNamesWithoutAck<Map extends EventsMap> = {
   [K in EventNames<Map>]: Last<EventParams<Map, K>> extends (...args: never[]) => unknown ? never : K;
 }[EventNames<Map>];
+
+/** Names of reserved events and user events together. */
+export type ReservedOrUserEventNames<Reserved extends EventsMap, User extends EventsMap> = EventNames<Reserved> | EventNames<User>;
+
+/**
+ * The listener type of `Ev`: the reserved event's when `Ev` is reserved, else
+ * the user event's; any listener when the map does not know `Ev`
+ * (TypeScript gives `never` there, which no function satisfies).
+ */
+export type ReservedOrUserListener<Reserved extends EventsMap, User extends EventsMap, Ev> = FallbackToUntyped<
+  Ev extends EventNames<Reserved> ? Reserved[Ev] : Ev extends EventNames<User> ? User[Ev] : never
+>;
+
+type FallbackToUntyped<T> = [T] extends [never] ? (...args: never[]) => void : T;
