@@ -91,6 +91,9 @@ describe("Encoder: every packet kind, byte-identical to socket.io-parser", () =>
       new Point(1, 2),
       new Map([["a", 1]]),
       { u: undefined, f: () => 1, n: null, z: 0, e: "" },
+      new Number(3),
+      new String("ab"),
+      new Boolean(false),
     ];
     for (const withBinary of [false, true]) {
       const data: [string, ...unknown[]] = ["e", ...odd];
