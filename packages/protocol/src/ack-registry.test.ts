@@ -168,3 +168,24 @@ describe("AckRegistry with injected timers", () => {
     expect((acks as unknown as { timers: Map<number, unknown> }).timers.size).toBe(0);
   });
 });
+
+describe("rejectAll with keep", () => {
+  test("acks the predicate keeps stay pending, with their timers; the rest are rejected", () => {
+    jest.useFakeTimers();
+    try {
+      const acks = new AckRegistry();
+      const outcomes: string[] = [];
+      const a = acks.add((err) => outcomes.push(`a:${err?.code ?? "ok"}`), 1000);
+      const b = acks.add((err) => outcomes.push(`b:${err?.code ?? "ok"}`), 1000);
+      acks.rejectAll("disconnect", (id) => id === b);
+      expect(outcomes).toEqual([`a:ACK_CLOSED`]);
+      expect(acks.has(a)).toBe(false);
+      expect(acks.has(b)).toBe(true);
+      jest.advanceTimersByTime(1000);
+      expect(outcomes).toEqual([`a:ACK_CLOSED`, `b:ACK_TIMEOUT`]);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

@@ -144,16 +144,24 @@ export class AckRegistry {
    * Settles every pending ack with an `ACK_CLOSED` error and retains nothing.
    * The registry stays usable (a client socket reconnects). If callbacks
    * throw, every callback still runs and the first error is rethrown.
+   * @param keep acks for which it returns true stay pending (a client keeps
+   *   the acks of emits still buffered for the next connection).
    */
-  rejectAll(reason = "the connection closed"): void {
+  rejectAll(reason = "the connection closed", keep?: (id: number) => boolean): void {
     const callbacks = this.callbacks;
     if (callbacks.size === 0) return;
-    for (const handle of this.timers.values()) this.clearTimer(handle);
+    const timers = this.timers;
     this.callbacks = new Map();
     this.timers = new Map();
     let failed = false;
     let first: unknown;
     for (const [id, callback] of callbacks) {
+      if (keep !== undefined && keep(id)) {
+        this.callbacks.set(id, callback);
+        if (timers.has(id)) this.timers.set(id, timers.get(id));
+        continue;
+      }
+      if (timers.has(id)) this.clearTimer(timers.get(id));
       try {
         callback(new AckError("ACK_CLOSED", id, `expected an ack for id ${id}, got none before ${reason}`), NO_DATA);
       } catch (error) {
