@@ -26,8 +26,14 @@ export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
 /** The arguments a listener of `Ev` receives, or an emitter of `Ev` passes. */
 export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
 
-type Last<T extends unknown[]> = T extends [...infer _H, infer L] ? L : never;
-type AllButLast<T extends unknown[]> = T extends [...infer H, infer _L] ? H : never;
+/**
+ * Whether `T` is an array of unknown length (the `...args: any[]` of an
+ * untyped event, as in DefaultEventsMap) rather than a tuple. Such events
+ * accept any arguments, an ack included, as they do in socket.io.
+ */
+type IsOpenArray<T extends unknown[]> = number extends T["length"] ? true : false;
+type Last<T extends unknown[]> = T extends [...infer _H, infer L] ? L : IsOpenArray<T> extends true ? T[number] : never;
+type AllButLast<T extends unknown[]> = T extends [...infer H, infer _L] ? H : IsOpenArray<T> extends true ? T : never;
 type FirstArg<T> = T extends (arg: infer A, ...rest: never[]) => unknown ? A : never;
 
 /** `(err, ...responses)` form of an ack callback, as `timeout(ms).emit` calls it. */
@@ -38,18 +44,22 @@ export type DecorateAcknowledgementWithError<F> = F extends (...args: infer A) =
 /** An ack callback that may also receive a timeout error (`socket.timeout(ms).emit(…, (err, res) => …)`). */
 export type DecorateAcknowledgements<E extends EventsMap> = {
   [K in keyof E]: E[K] extends (...args: infer P) => infer R
-    ? Last<P> extends (...args: infer A) => unknown
-      ? (...args: [...AllButLast<P>, DecorateAcknowledgementWithError<(...args: A) => void>]) => R
-      : E[K]
+    ? IsOpenArray<P> extends true
+      ? E[K]
+      : Last<P> extends (...args: infer A) => unknown
+        ? (...args: [...AllButLast<P>, DecorateAcknowledgementWithError<(...args: A) => void>]) => R
+        : E[K]
     : E[K];
 };
 
 /** For a broadcast with acks: the callback receives one answer per recipient. */
 export type DecorateAcknowledgementsWithMultipleResponses<E extends EventsMap> = {
   [K in keyof E]: E[K] extends (...args: infer P) => infer R
-    ? Last<P> extends (...args: infer A) => unknown
-      ? (...args: [...AllButLast<P>, (err: Error | null, responses: FirstArg<(...args: A) => void>[]) => void]) => R
-      : E[K]
+    ? IsOpenArray<P> extends true
+      ? E[K]
+      : Last<P> extends (...args: infer A) => unknown
+        ? (...args: [...AllButLast<P>, (err: Error | null, responses: FirstArg<(...args: A) => void>[]) => void]) => R
+        : E[K]
     : E[K];
 };
 
@@ -68,16 +78,24 @@ type FirstNonErrorArg<F> = F extends (...args: infer A) => unknown
   : never;
 
 /** What a socket's `emitWithAck` resolves to: the answer the ack callback receives. */
-export type FirstAckArg<Map extends EventsMap, Ev extends EventNames<Map>> = FirstNonErrorArg<Last<EventParams<Map, Ev>>>;
+export type FirstAckArg<Map extends EventsMap, Ev extends EventNames<Map>> =
+  IsOpenArray<EventParams<Map, Ev>> extends true
+    ? // an untyped event's answer is untyped, as socket.io's `Promise<any>`
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      any
+    : FirstNonErrorArg<Last<EventParams<Map, Ev>>>;
 
 /**
  * What a broadcast's `emitWithAck` resolves to: every recipient's answer. After
  * `timeout()` the map's ack already takes `(err, responses[])`.
  */
 export type BroadcastAckResult<Map extends EventsMap, Ev extends EventNames<Map>> =
-  Last<EventParams<Map, Ev>> extends (err: Error | null, responses: infer R) => unknown
-    ? R
-    : FirstNonErrorArg<Last<EventParams<Map, Ev>>>[];
+  IsOpenArray<EventParams<Map, Ev>> extends true
+    ? // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      any[]
+    : Last<EventParams<Map, Ev>> extends (err: Error | null, responses: infer R) => unknown
+      ? R
+      : FirstNonErrorArg<Last<EventParams<Map, Ev>>>[];
 
 /** Events with no ack callback as their last argument (what a broadcast without timeout may emit). */
 export type EventNamesWithoutAck<Map extends EventsMap> = {

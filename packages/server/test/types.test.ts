@@ -70,7 +70,23 @@ function usage(io: TypedServer): void {
   io.on("ping", (from) => from.toUpperCase());
 }
 
+// Without event maps (DefaultEventsMap) every event takes any arguments, as in
+// socket.io: acks, timeouts and emitWithAck must compile and answer `any`.
+async function untypedUsage(io: Server): Promise<void> {
+  io.on("connection", async (socket) => {
+    socket.timeout(1000).emit("question", "life", (err: Error | null, answer: number) => [err, answer]);
+    const n: number = await socket.emitWithAck("double", 21);
+    const m: string = await socket.timeout(1000).emitWithAck("name");
+    socket.to("room").timeout(1000).emit("poll", 1, (err: Error | null, answers: unknown[]) => [err, answers]);
+    void [n, m];
+  });
+  io.timeout(1000).emit("poll", (err: Error | null, answers: number[]) => [err, answers]);
+  const all: number[] = await io.timeout(1000).emitWithAck("poll", "x");
+  void all;
+}
+
 test("the typed usage above compiles, and every marked misuse is a type error", () => {
   // The assertions are the compiler's; this only proves the function exists.
   expect(typeof usage).toBe("function");
+  expect(typeof untypedUsage).toBe("function");
 });
