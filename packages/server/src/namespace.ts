@@ -231,25 +231,26 @@ export class Namespace<
   private runMiddlewares(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, client: Client, done: () => void): void {
     const fns = this.middlewares.slice();
     const step = (i: number) => {
-      if (client.conn.readyState !== "open") return;
+      if (client.conn.readyState !== "open") return socket.discard();
       const fn = fns[i];
       if (fn === undefined) return done();
       let called = false;
       fn(socket, (err) => {
         if (called) return;
         called = true;
-        if (err) return this.refuse(client, err);
+        if (err) return this.refuse(socket, err);
         step(i + 1);
       });
     };
     step(0);
   }
 
-  private refuse(client: Client, err: ExtendedError): void {
+  private refuse(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, err: ExtendedError): void {
     debug("%s: middleware refused: %s", this.name, err.message);
+    socket.discard();
     const data = err.data === undefined ? { message: err.message } : { message: err.message, data: err.data };
-    client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
-    client.onConnectRefused(this.name);
+    socket.client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
+    socket.client.onConnectRefused(this.name);
   }
 
   private connect(
@@ -257,7 +258,7 @@ export class Namespace<
     onJoined: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
     missedPackets?: unknown[][],
   ): void {
-    if (socket.client.conn.readyState !== "open") return;
+    if (socket.client.conn.readyState !== "open") return socket.discard();
     this.sockets.set(socket.id, socket);
     socket.onConnect(missedPackets);
     onJoined(socket);

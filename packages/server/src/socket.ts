@@ -115,6 +115,8 @@ export class Socket<
   /** Private session id for recovery; only this client learns it. @internal */
   readonly pid: string | undefined;
 
+  /** Set once the socket disconnected or was refused: it may not join rooms again. */
+  private ended = false;
   private readonly acks = new AckRegistry();
   private readonly middlewares: SocketMiddleware[] = [];
   private anyListeners: AnyListener[] | null = null;
@@ -231,7 +233,13 @@ export class Socket<
     return this.newBroadcast().local;
   }
 
+  /**
+   * Joins `rooms`. Middlewares may join before the socket connects; after it
+   * disconnected, a late join (say, after an await) is ignored, so the
+   * adapter keeps no room for a socket that is gone.
+   */
   join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.ended) return;
     return this.nsp.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
@@ -382,12 +390,19 @@ export class Socket<
     if (server.recoveryOptions && this.pid !== undefined && RECOVERABLE.has(reason)) {
       void this.nsp.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
     }
+    this.ended = true;
     this.nsp.adapter.delAll(this.id);
     this.nsp.remove(this);
     this.client.remove(this);
     this.connected = false;
     this.acks.rejectAll(reason);
     this.emitReserved("disconnect", reason, description);
+  }
+
+  /** Ends a socket that never connected (refused, or its session closed while joining): leaves the rooms a middleware joined. @internal */
+  discard(): void {
+    this.ended = true;
+    this.nsp.adapter.delAll(this.id);
   }
 
   /** Reports a middleware error, or drops it if nobody listens. @internal */
