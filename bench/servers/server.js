@@ -93,6 +93,8 @@ process.on("message", (msg) => {
 
 // The parent going away (normally or not) must never leave this process behind.
 process.on("disconnect", () => process.exit(0));
+// An IPC send failing (EPIPE) also means the parent is gone.
+process.on("error", () => process.exit(0));
 
 httpServer.listen(0, "127.0.0.1", () => {
   process.send({ cmd: "ready", port: httpServer.address().port });
