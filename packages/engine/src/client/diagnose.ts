@@ -1,0 +1,66 @@
+import { SEP } from "./codec";
+import { DOCS, EngineClientError, show, type EngineClientErrorCode } from "./errors";
+
+/**
+ * Tells an Engine.IO v4 handshake from everything else, so that a client
+ * pointed at the wrong server gets a coded error within seconds instead of a
+ * timeout or an opaque "websocket error" (docs/why-not-websocket.md).
+ */
+
+/**
+ * Engine.IO v3 payloads are length-prefixed: `96:0{"sid":…}` as text, or, as
+ * binary, a 0/1 byte, the length as digit bytes and 0xff (read as U+FFFD
+ * once decoded as text). A v4 handshake always starts with `0{`.
+ */
+const V3 = /^(\d+:\d|[\0\x01][\0-\x09]+\ufffd)/;
+
+/**
+ * The diagnosis of the first answer of an endpoint: `status` is the HTTP
+ * status (101 for a WebSocket frame), `body` the body or the first frame as
+ * text. Undefined when it starts with an Engine.IO v4 open packet `0{"sid":…}`.
+ */
+export function diagnose(status: number, body: string, where: string): EngineClientError | undefined {
+  const first = body.split(SEP)[0];
+  let j: { sid?: unknown; code?: unknown; message?: unknown } | undefined;
+  try {
+    j = JSON.parse(first[0] == "0" ? first.slice(1) : first);
+  } catch {
+    // not JSON: judged below
+  }
+  const ok = status == 101 || status == 200;
+  if (ok && first[0] == "0" && typeof j?.sid == "string") return;
+  let code: EngineClientErrorCode = "NOT_ENGINE_IO";
+  let what = 'not Engine.IO, expected an open packet 0{"sid":…}';
+  let server: { code: number; message: string } | undefined;
+  if (V3.test(body)) {
+    code = "UNSUPPORTED_PROTOCOL_VERSION";
+    what = "Engine.IO v3 (length-prefixed payload), expected v4";
+  } else if (!ok && typeof j?.code == "number" && typeof j.message == "string") {
+    server = { code: j.code, message: j.message };
+    // engine.io's error code 5 is "Unsupported protocol version".
+    code = j.code == 5 ? "UNSUPPORTED_PROTOCOL_VERSION" : "HANDSHAKE_ERROR";
+    what = j.code == 5 ? "EIO=4 refused, expected Engine.IO v4" : "handshake refused";
+  }
+  return new EngineClientError(code, `${where}: ${what}; got HTTP ${status} ${show(body)}${DOCS}`, status, body.slice(0, 100), server);
+}
+
+/**
+ * A polling handshake on the side, to explain a WebSocket that failed or that
+ * opened with an ambiguous open packet. Resolves with the diagnosis, null for
+ * an Engine.IO v4 endpoint (whose spare session is closed at once), undefined
+ * when the request itself failed (server down, CORS).
+ */
+export async function probe(url: string, init: RequestInit): Promise<EngineClientError | null | undefined> {
+  try {
+    const r = await fetch(url, init);
+    const body = await r.text();
+    const err = diagnose(r.status, body, "GET " + url);
+    if (!err) {
+      // Close the spare session (a close packet) rather than let it time out.
+      fetch(url + "&sid=" + JSON.parse(body.split(SEP)[0].slice(1)).sid, { ...init, method: "POST", body: "1" }).catch(() => {});
+    }
+    return err || null;
+  } catch {
+    return;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The smallest typed event emitter that serves the client's public edge
+ * (`socket.on("message", …)`): on / once / off / emit. Written by hand
+ * because the browser bundle is budgeted in bytes. A listener that throws
+ * propagates to the emitter's caller, as with Node's EventEmitter.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn = ((...args: any[]) => void) & { fn?: Fn };
+
+export class Emitter<E extends { [K in keyof E]: unknown[] }> {
+  #l: { [K in keyof E]?: Fn[] } = {};
+
+  /** Adds `fn` for `event`. */
+  on<K extends keyof E>(event: K, fn: (...args: E[K]) => void): this {
+    (this.#l[event] ||= []).push(fn);
+    return this;
+  }
+
+  /** Adds `fn` for the next `event` only. */
+  once<K extends keyof E>(event: K, fn: (...args: E[K]) => void): this {
+    const w: Fn = (...args) => {
+      this.off(event, w);
+      fn.apply(this, args as E[K]);
+    };
+    w.fn = fn;
+    return this.on(event, w);
+  }
+
+  /** Removes `fn`, or every listener of `event`, or every listener. */
+  off<K extends keyof E>(event?: K, fn?: (...args: E[K]) => void): this {
+    if (event === undefined) this.#l = {};
+    else this.#l[event] = fn && this.#l[event]?.filter((f) => f != fn && f.fn != fn);
+    return this;
+  }
+
+  /** Calls the listeners of `event` in order; false when there were none. */
+  emit<K extends keyof E>(event: K, ...args: E[K]): boolean {
+    const list = this.#l[event];
+    if (!list?.length) return false;
+    for (const f of list.slice()) f.apply(this, args);
+    return true;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The client's errors. Each carries a stable `code`; messages say what was
+ * expected and what arrived.
+ *
+ * | code | when |
+ * |---|---|
+ * | `NOT_ENGINE_IO` | the endpoint is not an Engine.IO server: HTTP 404/426/HTML/JSON without sid, a WebSocket whose first frame is not `0{…}` or that sends nothing within `handshakeTimeout` |
+ * | `UNSUPPORTED_PROTOCOL_VERSION` | an Engine.IO v3 server (length-prefixed payloads), or a server's `{"code":5}` answer |
+ * | `HANDSHAKE_ERROR` | an Engine.IO server refused the handshake with its `{code, message}` (403 Forbidden, …) |
+ * | `TRANSPORT_ERROR` | a request failed or answered non-200, a WebSocket errored or closed early, the upgrade probe failed |
+ * | `PING_TIMEOUT` | the server was silent for pingInterval + pingTimeout |
+ * | `PARSER_ERROR` | the server sent a packet this client cannot decode |
+ */
+export type EngineClientErrorCode =
+  | "NOT_ENGINE_IO"
+  | "UNSUPPORTED_PROTOCOL_VERSION"
+  | "HANDSHAKE_ERROR"
+  | "TRANSPORT_ERROR"
+  | "PING_TIMEOUT"
+  | "PARSER_ERROR";
+
+/**
+ * @example
+ * socket.on("error", (err) => {
+ *   if (err.code === "NOT_ENGINE_IO") console.warn(err.status, err.received);
+ * });
+ */
+export class EngineClientError extends Error {
+  override name = "EngineClientError";
+  declare readonly code: EngineClientErrorCode;
+  /** The HTTP status of the answer, when there was one (101: a WebSocket that opened). */
+  declare readonly status?: number;
+  /** The start of what arrived (up to 100 characters), when something did. */
+  declare readonly received?: string;
+  /** The server's Engine.IO error body, for HANDSHAKE_ERROR and a `{"code":5}` version mismatch. */
+  declare readonly serverError?: { code: number; message: string };
+
+  constructor(
+    code: EngineClientErrorCode,
+    message: string,
+    status?: number,
+    received?: string,
+    serverError?: { code: number; message: string },
+  ) {
+    super(message);
+    Object.assign(this, { code, status, received, serverError });
+  }
+}
+
+/** Up to 100 characters of what arrived, quoted. */
+export const show = (s: string): string => JSON.stringify(s.slice(0, 100));
+
+/** Where every mismatch message points. */
+export const DOCS = ". See docs/why-not-websocket.md";

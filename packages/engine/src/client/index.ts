@@ -1,0 +1,36 @@
+/**
+ * `@duplex/engine/client` for Node: the Engine.IO v4 client with `ws` as its
+ * WebSocket (Node 20 has no stable global one; `ws` also sends extraHeaders)
+ * and Buffer for binary. Browsers get browser.ts through the package's
+ * "browser" export condition, so their bundle never contains `ws`.
+ */
+import WebSocket from "ws";
+import type { SocketOptions } from "./options";
+import type { Platform, WebSocketLike } from "./platform";
+import { BaseSocket } from "./socket";
+
+export * from "./exports";
+
+const platform: Platform = {
+  ws: (url, headers) => new WebSocket(url, { headers }) as unknown as WebSocketLike,
+  binaryType: "nodebuffer",
+  b64: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64"),
+  unb64: (s, t) => {
+    const b = Buffer.from(s, "base64");
+    return t == "nodebuffer" ? b : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  },
+};
+
+/**
+ * An Engine.IO v4 client session.
+ * @example
+ * const socket = new Socket("http://localhost:3000", { path: "/engine.io" });
+ * socket.on("open", () => socket.send("hello"));
+ * socket.on("message", (data) => console.log(data));
+ * socket.on("error", (err) => console.error(err.code, err.message));
+ */
+export class Socket extends BaseSocket {
+  constructor(uri?: string | SocketOptions, opts?: SocketOptions) {
+    super(uri, opts, platform);
+  }
+}

@@ -1,0 +1,322 @@
+import { payloadLength, type Packet, type RawData } from "./codec";
+import { probe } from "./diagnose";
+import { Emitter } from "./emitter";
+import { DOCS, EngineClientError } from "./errors";
+import { failed, worked } from "./fallback";
+import { Watchdog } from "./heartbeat";
+import type { SocketOptions, TransportName } from "./options";
+import { clock, type BinaryType, type Clock, type Platform } from "./platform";
+import { PollingTransport } from "./transports/polling";
+import type { Transport, TransportContext, TransportHandler } from "./transports/transport";
+import { WebSocketTransport } from "./transports/websocket";
+import { Upgrade, type UpgradeOwner } from "./upgrade";
+import { endpoint, type Endpoint } from "./url";
+
+export type ReadyState = "opening" | "open" | "closing" | "closed";
+/** engine.io-client's close reasons. */
+export type CloseReason = "transport close" | "transport error" | "ping timeout" | "forced close" | "parser error";
+
+/** The open packet's content (engine.io-protocol v4, "Handshake"). */
+export interface HandshakeData {
+  sid: string;
+  upgrades: string[];
+  pingInterval: number;
+  pingTimeout: number;
+  /** Bytes per polling body the server accepts (engine.io ≥ 6.1; older v4 servers omit it). */
+  maxPayload?: number;
+}
+
+export interface SendOptions {
+  /** Accepted for engine.io-client compatibility; browsers decide compression themselves. */
+  compress?: boolean;
+}
+
+export interface SocketEvents {
+  handshake: [data: HandshakeData];
+  open: [];
+  /** A message from the server: a string, or binary as `binaryType` says. */
+  message: [data: RawData];
+  /** The same as "message" (Socket.IO's Manager listens to "data"). */
+  data: [data: RawData];
+  packet: [packet: Packet];
+  ping: [];
+  upgrading: [transport: Transport];
+  upgrade: [transport: Transport];
+  upgradeError: [err: EngineClientError];
+  /** The write buffer is empty. */
+  drain: [];
+  error: [err: EngineClientError];
+  close: [reason: CloseReason, description?: EngineClientError];
+}
+
+type Entry = [Packet, (() => void) | undefined];
+
+/**
+ * An Engine.IO v4 client session, shaped like engine.io-client 6's `Socket`
+ * so that a Socket.IO Manager can sit on it. Construct it through the
+ * package entry (`Socket` of `@duplex/engine/client`), which supplies the
+ * platform.
+ */
+export class BaseSocket extends Emitter<SocketEvents> implements TransportContext, TransportHandler, UpgradeOwner {
+  /** The session id, once open. */
+  id: string | null = null;
+  readyState: ReadyState = "opening";
+  /** The current transport (`transport.name`: "polling" | "websocket"). */
+  transport!: Transport;
+  /** Transports the server offers to upgrade to, that this client may use. */
+  upgrades: string[] = [];
+  binaryType: BinaryType;
+  readonly opts: SocketOptions;
+  readonly platform: Platform;
+  #e: Endpoint;
+  #c: Clock;
+  /** Packets waiting to leave, with their callbacks; the first `#sent` are in flight. */
+  #wb: Entry[] = [];
+  #sent = 0;
+  #maxPayload = 0;
+  #dog: Watchdog;
+  #up?: Upgrade;
+  /** Transports left to try for the first connection. */
+  #todo: TransportName[];
+  #wsFailed = false;
+  #timer: unknown;
+  /** Packets that arrived while the open packet is checked. */
+  #held?: Packet[];
+  #unload?: () => void;
+
+  constructor(uri: string | SocketOptions | undefined, opts: SocketOptions | undefined, platform: Platform) {
+    super();
+    if (uri && typeof uri == "object") [uri, opts] = [undefined, uri];
+    const o = (this.opts = opts || {});
+    const key = (this.#e = endpoint(uri, o)).key;
+    this.platform = platform;
+    this.binaryType = platform.binaryType;
+    this.#c = o.clock || clock;
+    this.#dog = new Watchdog(() => this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", "server silent for pingInterval + pingTimeout")), this.#c);
+    let list = o.transports || ["polling", "websocket"];
+    if (o.retryWebSocket) failed.delete(key);
+    if (failed.has(key) && list[1]) list = list.filter((t) => t != "websocket");
+    if (o.rememberUpgrade && worked.has(key) && list.includes("websocket")) list = ["websocket", ...list.filter((t) => t != "websocket")];
+    this.#todo = list.slice();
+    if (o.closeOnBeforeunload && typeof addEventListener == "function") {
+      addEventListener("beforeunload", (this.#unload = () => this.transport.close()));
+    }
+    this.#next();
+  }
+
+  /** @internal */
+  url(t: TransportName): string {
+    return this.#e.url(t, this.id);
+  }
+
+  /**
+   * Sends a message (string or binary); `cb` runs once it has left.
+   * @example socket.send("hello"); socket.send(new Uint8Array([1, 2]), () => console.log("sent"));
+   */
+  send(data: RawData, opts?: SendOptions | (() => void), cb?: () => void): this {
+    this.#packet({ type: "message", data }, typeof opts == "function" ? opts : cb);
+    return this;
+  }
+
+  /** Alias of `send`. */
+  write(data: RawData, opts?: SendOptions | (() => void), cb?: () => void): this {
+    return this.send(data, opts, cb);
+  }
+
+  /** Closes the session once the write buffer has left ("forced close"). */
+  close(): this {
+    const s = this.readyState;
+    if (s == "opening" || s == "open") {
+      this.readyState = "closing";
+      if (s == "open" && this.#wb.length) this.once("drain", () => this.#end("forced close"));
+      else this.#end("forced close");
+    }
+    return this;
+  }
+
+  // TransportHandler: what the current transport reports.
+
+  /** @internal The WebSocket that opens the session opened: the open packet must follow at once. */
+  onTransportOpen(): void {
+    const ms = this.opts.handshakeTimeout ?? 2500;
+    this.#timer = this.#c.setTimeout(() => {
+      this.transport.close();
+      this.onTransportClose(
+        new EngineClientError("NOT_ENGINE_IO", `WebSocket ${this.url("websocket")}: no open packet within ${ms} ms; got nothing${DOCS}`, 101, ""),
+        true,
+      );
+    }, ms);
+  }
+
+  /** @internal */
+  onPacket(p: Packet): void {
+    if (this.readyState == "closed") return;
+    if (this.#held) return void this.#held.push(p);
+    this.emit("packet", p);
+    this.#dog.feed();
+    const d = p.data as RawData;
+    if (p.type == "open") {
+      if (!this.id) this.#handshake(JSON.parse(d as string));
+    } else if (p.type == "ping") {
+      this.#packet({ type: "pong" });
+      this.emit("ping");
+    } else if (p.type == "message") {
+      this.emit("data", d);
+      this.emit("message", d);
+    } else if (p.type == "close") this.#end("transport close");
+  }
+
+  /** @internal */
+  onDrain(): void {
+    if (!this.#sent) return;
+    for (const [, cb] of this.#wb.splice(0, this.#sent)) cb?.();
+    this.#sent = 0;
+    if (this.#wb.length) this.#flush();
+    else this.emit("drain");
+  }
+
+  /** @internal */
+  onTransportClose(err?: EngineClientError, soft?: boolean): void {
+    if (this.readyState == "closed") return;
+    this.#c.clearTimeout(this.#timer);
+    if (this.id || this.#held) return err ? this.#fail(err) : this.#end("transport close");
+    // Not open yet. Nothing heard from the endpoint: try the next transport.
+    const ws = soft && this.transport.name == "websocket";
+    if (ws) this.#wsFailed = true;
+    if (soft && this.#todo.length) return this.#next();
+    err ||= new EngineClientError("TRANSPORT_ERROR", "closed before the handshake");
+    if (!ws) return this.#fail(err);
+    // A WebSocket was the last hope: ask over HTTP what the endpoint is.
+    this.#probe((r) => {
+      if (this.readyState == "opening") {
+        this.#fail(
+          r === null
+            ? new EngineClientError("TRANSPORT_ERROR", `${err.message}; polling works: a proxy blocks WebSocket? Allow "polling"${DOCS}`, err.status, err.received)
+            : r || err,
+        );
+      }
+    });
+  }
+
+  // UpgradeOwner
+
+  /** @internal */
+  onProbed(t: Transport, paused: () => void): void {
+    this.emit("upgrading", t);
+    (this.transport as PollingTransport).pause(paused);
+  }
+
+  /** @internal */
+  onUpgraded(t: Transport): void {
+    (this.transport as PollingTransport).close(false);
+    this.#up = undefined;
+    this.transport = t;
+    t.h = this;
+    this.#worked();
+    this.emit("upgrade", t);
+    this.#flush();
+  }
+
+  /** @internal */
+  onUpgradeFailed(err: EngineClientError): void {
+    this.#up = undefined;
+    failed.add(this.#e.key);
+    this.emit("upgradeError", err);
+    (this.transport as PollingTransport).resume();
+    this.#flush();
+  }
+
+  /** Asks over HTTP what the endpoint is (see `probe`). */
+  #probe(then: (r: EngineClientError | null | undefined) => void): void {
+    probe(this.url("polling"), { headers: this.opts.extraHeaders }).then(then);
+  }
+
+  #next(): void {
+    const name = this.#todo.shift();
+    this.transport = name == "websocket" ? new WebSocketTransport(this, this) : new PollingTransport(this, this);
+  }
+
+  #worked(): void {
+    worked.add(this.#e.key);
+    failed.delete(this.#e.key);
+  }
+
+  #handshake(d: HandshakeData): void {
+    this.#c.clearTimeout(this.#timer);
+    // Engine.IO v3 servers and v4 ones older than engine.io 6.1 both omit
+    // maxPayload; only a v3 one answers a polling handshake with a
+    // length-prefixed payload. Ask before opening.
+    if (this.transport.name == "websocket" && !d.maxPayload) {
+      const held: Packet[] = (this.#held = []);
+      this.#probe((r) => {
+        this.#held = undefined;
+        if (this.readyState != "opening") return;
+        if (r?.code == "UNSUPPORTED_PROTOCOL_VERSION") return this.#fail(r);
+        this.#open(d);
+        for (const p of held) this.onPacket(p);
+      });
+    } else this.#open(d);
+  }
+
+  #open(d: HandshakeData): void {
+    const o = this.opts;
+    const t = this.transport;
+    const key = this.#e.key;
+    this.id = d.sid;
+    this.#maxPayload = d.maxPayload || 0;
+    if (t.name == "websocket") this.#worked();
+    else if (this.#wsFailed) failed.add(key);
+    this.upgrades = (d.upgrades || []).filter((u) => u == "websocket" && (o.transports || [u]).includes(u) && !failed.has(key));
+    this.emit("handshake", d);
+    this.readyState = "open";
+    this.emit("open");
+    this.#dog.start(d.pingInterval + d.pingTimeout);
+    this.#flush();
+    if (this.readyState == "open" && t.name == "polling" && o.upgrade !== false && this.upgrades[0]) {
+      this.#up = new Upgrade(this, new WebSocketTransport(this, this), this.#c, o.handshakeTimeout ?? 2500);
+    }
+  }
+
+  #packet(p: Packet, cb?: () => void): void {
+    if (this.readyState == "closing" || this.readyState == "closed") return;
+    this.#wb.push([p, cb]);
+    this.#flush();
+  }
+
+  #flush(): void {
+    const t = this.transport;
+    const wb = this.#wb;
+    if (this.id && t.writable && !this.#sent && wb[0]) {
+      let n = wb.length;
+      // Engine.IO v4 "maxPayload": split a polling body the server would refuse.
+      if (t.name == "polling" && this.#maxPayload) {
+        for (let i = 0, size = 0; i < n; i++) {
+          size += payloadLength(wb[i][0].data);
+          if (i && size > this.#maxPayload) n = i;
+        }
+      }
+      this.#sent = n;
+      t.send(wb.slice(0, n).map((e) => e[0]));
+    }
+  }
+
+  #fail(err: EngineClientError): void {
+    this.emit("error", err);
+    this.#end(err.code == "PARSER_ERROR" ? "parser error" : "transport error", err);
+  }
+
+  #end(reason: CloseReason, err?: EngineClientError): void {
+    if (this.readyState == "closed") return;
+    this.readyState = "closed";
+    this.#dog.stop();
+    this.#c.clearTimeout(this.#timer);
+    this.#up?.fail();
+    this.#up = undefined;
+    this.transport.close();
+    if (this.#unload) removeEventListener("beforeunload", this.#unload);
+    this.id = null;
+    this.#wb = [];
+    this.#sent = 0;
+    this.emit("close", reason, err);
+  }
+}

@@ -1,0 +1,134 @@
+import { decodePayload, encodePayload, type Packet } from "../codec";
+import { diagnose } from "../diagnose";
+import { EngineClientError, show } from "../errors";
+import type { Transport, TransportContext, TransportHandler } from "./transport";
+
+/**
+ * HTTP long-polling over fetch (engine.io-protocol v4, "HTTP long-polling"):
+ * one GET in flight to receive, one POST at a time to send a batch. fetch
+ * exists in browsers and in Node 20 (undici, which keeps connections alive).
+ */
+export class PollingTransport implements Transport {
+  readonly name = "polling";
+  h: TransportHandler;
+  #c: TransportContext;
+  #polling = false;
+  #posting = false;
+  #closed = false;
+  /** Set while pausing or paused for an upgrade; called once both requests are back. */
+  #pausing?: () => void;
+  #ac = new AbortController();
+
+  constructor(c: TransportContext, h: TransportHandler) {
+    this.#c = c;
+    this.h = h;
+    this.#poll();
+  }
+
+  get writable(): boolean {
+    return !this.#posting && !this.#pausing && !this.#closed;
+  }
+
+  send(packets: Packet[]): void {
+    this.#posting = true;
+    encodePayload(packets, this.#c.platform.b64).then(async (body) => {
+      if ((await this.#req(body)) != null) {
+        this.#posting = false;
+        this.h.onDrain();
+        this.#check();
+      }
+    });
+  }
+
+  /** Engine.IO v4 "Upgrade": stop polling once the pending GET and POST are back, then call `done`. */
+  pause(done: () => void): void {
+    this.#pausing = done;
+    this.#check();
+  }
+
+  /** The upgrade failed: go on polling. */
+  resume(): void {
+    this.#pausing = undefined;
+    if (!this.#polling && !this.#closed) this.#poll();
+  }
+
+  /** `bye` (default): tell the server with a close packet; false after an upgrade, when polling is only dropped. */
+  close(bye = true): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ac.abort();
+    // keepalive: the request may outlive a page that is unloading.
+    if (bye && this.#c.id) fetch(this.#c.url("polling"), this.#init("1", true)).catch(() => {});
+  }
+
+  #check(): void {
+    const done = this.#pausing;
+    if (done && !this.#polling && !this.#posting) {
+      this.#pausing = () => {};
+      done();
+    }
+  }
+
+  async #poll(): Promise<void> {
+    this.#polling = true;
+    const body = await this.#req();
+    this.#polling = false;
+    if (body == null) return;
+    const c = this.#c;
+    const packets = decodePayload(body, (s) => c.platform.unb64(s, c.binaryType));
+    if (!packets) return this.#fail(new EngineClientError("PARSER_ERROR", "bad payload " + show(body), 200, body.slice(0, 100)));
+    for (const p of packets) {
+      if (this.#closed) return;
+      if (p.type == "close") {
+        this.#closed = true;
+        return this.h.onTransportClose();
+      }
+      this.h.onPacket(p);
+    }
+    if (this.#closed) return;
+    if (this.#pausing) this.#check();
+    else this.#poll();
+  }
+
+  #init(body?: string, keepalive?: boolean): RequestInit {
+    const o = this.#c.opts;
+    return {
+      method: body == null ? "GET" : "POST",
+      body,
+      // text/plain is CORS-safelisted: no preflight unless extraHeaders ask for one.
+      headers: body == null ? o.extraHeaders : { "content-type": "text/plain;charset=UTF-8", ...o.extraHeaders },
+      credentials: o.withCredentials ? "include" : "same-origin",
+      keepalive,
+      signal: keepalive ? undefined : this.#ac.signal,
+    };
+  }
+
+  /** One request: the body on 200, undefined (reported) otherwise. The handshake's answer is diagnosed. */
+  async #req(body?: string): Promise<string | undefined> {
+    const c = this.#c;
+    const url = c.url("polling");
+    const what = (body == null ? "GET " : "POST ") + url;
+    let status: number, text: string;
+    try {
+      const r = await fetch(url, this.#init(body));
+      status = r.status;
+      text = await r.text();
+    } catch (e) {
+      // No answer at all: another transport may do better (soft) if the session is not open yet.
+      if (!this.#closed) this.#fail(new EngineClientError("TRANSPORT_ERROR", `${what}: ${e}`), !c.id);
+      return;
+    }
+    if (this.#closed) return;
+    const err = c.id
+      ? status != 200 && new EngineClientError("TRANSPORT_ERROR", `${what}: HTTP ${status} ${show(text)}`, status, text.slice(0, 100))
+      : diagnose(status, text, what);
+    if (!err) return text;
+    this.#fail(err);
+  }
+
+  #fail(err: EngineClientError, soft?: boolean): void {
+    this.#closed = true;
+    this.#ac.abort();
+    this.h.onTransportClose(err, soft);
+  }
+}
