@@ -86,11 +86,15 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     return true;
   }
 
-  /** Like `emit` with an ack callback, as a promise of every response. */
+  /**
+   * Like `emit` with an ack callback, as a promise of every response. On
+   * timeout it rejects with an error whose `responses` holds the answers that
+   * did arrive, as socket.io's does.
+   */
   emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<BroadcastAckResult<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
       this.emitWithAckCallback([ev, ...(args as unknown[])], (err, responses) =>
-        err ? reject(err) : resolve(responses as BroadcastAckResult<EmitEvents, Ev>),
+        err ? reject(Object.assign(err, { responses })) : resolve(responses as BroadcastAckResult<EmitEvents, Ev>),
       );
     });
   }
@@ -113,11 +117,18 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     this.adapter.disconnectSockets(this.options(), close);
   }
 
+  /**
+   * Each server node reports how many clients it sent the packet to
+   * (`clientCount`, once per node) and then their answers; the broadcast is
+   * complete once every node reported and every counted client answered.
+   */
   private emitWithAckCallback(data: unknown[], ack: AckCallback): void {
     const packet = this.packet(data) as Packet & { id: number };
     packet.id = this.adapter.nsp.nextAckId();
     const responses: unknown[] = [];
-    let expected = -1;
+    let expectedClients = 0;
+    let reportedServers = 0;
+    let expectedServers = this.flags.local ? 1 : -1;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (err: Error | null) => {
@@ -126,22 +137,33 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
       if (timer) clearTimeout(timer);
       ack(err, responses);
     };
+    const check = () => {
+      if (expectedServers >= 0 && reportedServers >= expectedServers && responses.length >= expectedClients) finish(null);
+    };
     const timeout = this.flags.timeout;
     if (timeout !== undefined) timer = setTimeout(() => finish(new Error("operation has timed out")), timeout);
+    if (expectedServers < 0) {
+      void this.adapter.serverCount().then((count) => {
+        expectedServers = count;
+        check();
+      });
+    }
     this.adapter.broadcastWithAck(
       packet,
       this.options(),
       (count) => {
-        expected = count;
-        if (responses.length >= expected) finish(null);
+        expectedClients += count;
+        reportedServers++;
+        check();
       },
       (response) => {
         if (settled) return;
         responses.push(response);
-        if (expected >= 0 && responses.length >= expected) finish(null);
+        check();
       },
     );
   }
+
 
   private packet(data: unknown[]): Packet {
     return { type: PacketType.EVENT, nsp: this.adapter.nsp.name, data: data as [string, ...unknown[]] };
