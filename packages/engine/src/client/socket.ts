@@ -5,7 +5,7 @@ import { DOCS, EngineClientError } from "./errors";
 import { failed, worked } from "./fallback";
 import { Watchdog } from "./heartbeat";
 import type { SocketOptions, TransportName } from "./options";
-import { clock, type BinaryType, type Clock, type Platform } from "./platform";
+import type { BinaryType, Platform } from "./platform";
 import { PollingTransport } from "./transports/polling";
 import type { Transport, TransportContext, TransportHandler } from "./transports/transport";
 import { WebSocketTransport } from "./transports/websocket";
@@ -69,7 +69,6 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   readonly opts: SocketOptions;
   readonly platform: Platform;
   #e: Endpoint;
-  #c: Clock;
   /** Packets waiting to leave, with their callbacks; the first `#sent` are in flight. */
   #wb: Entry[] = [];
   #sent = 0;
@@ -79,7 +78,6 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   /** Transports left to try for the first connection. */
   #todo: TransportName[];
   #wsFailed = false;
-  #timer: unknown;
   /** Packets that arrived while the open packet is checked. */
   #held?: Packet[];
   #unload?: () => void;
@@ -91,8 +89,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     const key = (this.#e = endpoint(uri, o)).key;
     this.platform = platform;
     this.binaryType = platform.binaryType;
-    this.#c = o.clock || clock;
-    this.#dog = new Watchdog(() => this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", "server silent for pingInterval + pingTimeout")), this.#c);
+    this.#dog = new Watchdog(() => this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", "server silent for pingInterval + pingTimeout")), o.clock);
     let list = o.transports || ["polling", "websocket"];
     if (o.retryWebSocket) failed.delete(key);
     if (failed.has(key) && list[1]) list = list.filter((t) => t != "websocket");
@@ -136,17 +133,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
 
   // TransportHandler: what the current transport reports.
 
-  /** @internal The WebSocket that opens the session opened: the open packet must follow at once. */
-  onTransportOpen(): void {
-    const ms = this.opts.handshakeTimeout ?? 2500;
-    this.#timer = this.#c.setTimeout(() => {
-      this.transport.close();
-      this.onTransportClose(
-        new EngineClientError("NOT_ENGINE_IO", `WebSocket ${this.url("websocket")}: no open packet within ${ms} ms; got nothing${DOCS}`, 101, ""),
-        true,
-      );
-    }, ms);
-  }
+  /** @internal */
+  onTransportOpen(): void {}
 
   /** @internal */
   onPacket(p: Packet): void {
@@ -178,7 +166,6 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   /** @internal */
   onTransportClose(err?: EngineClientError, soft?: boolean): void {
     if (this.readyState == "closed") return;
-    this.#c.clearTimeout(this.#timer);
     if (this.id || this.#held) return err ? this.#fail(err) : this.#end("transport close");
     // Not open yet. Nothing heard from the endpoint: try the next transport.
     const ws = soft && this.transport.name == "websocket";
@@ -242,7 +229,6 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   }
 
   #handshake(d: HandshakeData): void {
-    this.#c.clearTimeout(this.#timer);
     // Engine.IO v3 servers and v4 ones older than engine.io 6.1 both omit
     // maxPayload; only a v3 one answers a polling handshake with a
     // length-prefixed payload. Ask before opening.
@@ -273,7 +259,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     this.#dog.start(d.pingInterval + d.pingTimeout);
     this.#flush();
     if (this.readyState == "open" && t.name == "polling" && o.upgrade !== false && this.upgrades[0]) {
-      this.#up = new Upgrade(this, new WebSocketTransport(this, this), this.#c, o.handshakeTimeout ?? 2500);
+      this.#up = new Upgrade(this, new WebSocketTransport(this, this));
     }
   }
 
@@ -309,7 +295,6 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     if (this.readyState == "closed") return;
     this.readyState = "closed";
     this.#dog.stop();
-    this.#c.clearTimeout(this.#timer);
     this.#up?.fail();
     this.#up = undefined;
     this.transport.close();

@@ -1,6 +1,5 @@
 import type { Packet } from "./codec";
 import { EngineClientError } from "./errors";
-import type { Clock } from "./platform";
 import type { Transport, TransportHandler } from "./transports/transport";
 
 /**
@@ -9,6 +8,8 @@ import type { Transport, TransportHandler } from "./transports/transport";
  *   probing ──3probe──▶ pausing ──polling paused──▶ upgraded (sent 5)
  *      │                   │
  *      └── error, close, another packet, no 3probe in time ──▶ failed
+ *
+ * (The time limits are the WebSocket transport's: see transports/websocket.ts.)
  *
  * While probing, the session goes on over polling. Once the probe is
  * answered, polling pauses: its pending GET comes back (the server answers it
@@ -32,27 +33,20 @@ export class Upgrade implements TransportHandler {
   state: UpgradeState = "probing";
   #owner: UpgradeOwner;
   #t: Transport;
-  #c: Clock;
-  #ms: number;
-  #timer: unknown;
 
-  constructor(owner: UpgradeOwner, t: Transport, c: Clock, ms: number) {
+  constructor(owner: UpgradeOwner, t: Transport) {
     this.#owner = owner;
     this.#t = t;
-    this.#c = c;
-    this.#ms = ms;
     t.h = this;
   }
 
   onTransportOpen(): void {
     this.#t.send([{ type: "ping", data: "probe" }]);
-    this.#timer = this.#c.setTimeout(() => this.fail(`no 3probe within ${this.#ms} ms`), this.#ms);
   }
 
   onPacket(p: Packet): void {
     const t = this.#t;
     if (this.state == "probing" && p.type == "pong" && p.data == "probe") {
-      this.#c.clearTimeout(this.#timer);
       this.state = "pausing";
       this.#owner.onProbed(t, () => {
         if (this.state != "pausing") return;
@@ -73,7 +67,6 @@ export class Upgrade implements TransportHandler {
   fail(why?: string): void {
     if (this.state != "probing" && this.state != "pausing") return;
     this.state = "failed";
-    this.#c.clearTimeout(this.#timer);
     this.#t.close();
     if (why) this.#owner.onUpgradeFailed(new EngineClientError("TRANSPORT_ERROR", "upgrade probe failed: " + why));
   }

@@ -1,13 +1,19 @@
 import { decodePacket, encodeFrame, type Packet, type RawData } from "../codec";
 import { diagnose } from "../diagnose";
-import { EngineClientError, show } from "../errors";
-import type { WebSocketLike } from "../platform";
+import { DOCS, EngineClientError, show } from "../errors";
+import { clock, type WebSocketLike } from "../platform";
 import type { Transport, TransportContext, TransportHandler } from "./transport";
 
 /**
  * WebSocket transport (engine.io-protocol v4, "WebSocket"): one packet per
  * frame, binary messages as binary frames. The WebSocket class comes from the
  * platform: the global one in browsers, `ws` in Node.
+ *
+ * A WebSocket that is not open within 4 × handshakeTimeout, or that opened
+ * but sent no first frame (the open packet, or `3probe`) within
+ * handshakeTimeout, fails softly: a proxy that holds the upgrade, or a plain
+ * WebSocket server that waits for the client to speak, must not stall the
+ * connection.
  */
 export class WebSocketTransport implements Transport {
   readonly name = "websocket";
@@ -18,6 +24,7 @@ export class WebSocketTransport implements Transport {
   /** Nothing heard yet: a failure now means the WebSocket path does not work (soft). */
   #silent = true;
   #why = "";
+  #stop: () => void;
   #drained = (): void => {
     if (!this.#closed) {
       this.writable = true;
@@ -31,7 +38,20 @@ export class WebSocketTransport implements Transport {
     // Only a WebSocket that opens a session (no sid yet) must start with the open packet.
     let handshake = !c.id;
     const ws = (this.#ws = c.platform.ws(url, c.opts.extraHeaders));
+    const timers = c.opts.clock || clock;
+    const ms = c.opts.handshakeTimeout ?? 2500;
+    const expire = (err: EngineClientError) => {
+      this.close();
+      this.h.onTransportClose(err, true);
+    };
+    let timer: unknown = timers.setTimeout(() => expire(new EngineClientError("TRANSPORT_ERROR", `WebSocket ${url}: not open within ${4 * ms} ms`)), 4 * ms);
+    this.#stop = () => timers.clearTimeout(timer);
     ws.onopen = () => {
+      timers.clearTimeout(timer);
+      timer = timers.setTimeout(
+        () => expire(new EngineClientError(handshake ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", `WebSocket ${url}: no frame within ${ms} ms of opening; got nothing${DOCS}`, 101, "")),
+        ms,
+      );
       // Read now, so a binaryType set right after construction applies.
       ws.binaryType = c.binaryType;
       this.writable = true;
@@ -39,6 +59,7 @@ export class WebSocketTransport implements Transport {
     };
     ws.onmessage = ({ data }) => {
       if (this.#closed) return;
+      timers.clearTimeout(timer);
       this.#silent = false;
       const text = typeof data == "string";
       if (handshake) {
@@ -55,6 +76,7 @@ export class WebSocketTransport implements Transport {
       this.#why = e.message || "error";
     };
     ws.onclose = ({ code }) => {
+      timers.clearTimeout(timer);
       if (this.#closed) return;
       this.#closed = true;
       this.writable = false;
@@ -76,6 +98,7 @@ export class WebSocketTransport implements Transport {
   }
 
   close(): void {
+    this.#stop();
     if (this.#closed) return;
     this.#closed = true;
     this.writable = false;
