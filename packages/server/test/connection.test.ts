@@ -99,7 +99,8 @@ describe("constructor forms", () => {
 describe("close", () => {
   test("io.close(cb) disconnects every socket, closes the sessions, then the HTTP server", async () => {
     h = await startServer();
-    const c = h.client();
+    // over WebSocket the client's reason is exact; see disconnect.test.ts for polling
+    const c = h.client("/", { transports: ["websocket"] });
     const [socket] = await once<[Socket]>(h.io, "connection");
     await connected(c);
     const serverReason = once<[string]>(socket, "disconnect");
