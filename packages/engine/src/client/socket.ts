@@ -156,11 +156,13 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
 
   /** @internal */
   onDrain(): void {
-    if (!this.#sent) return;
-    for (const [, cb] of this.#wb.splice(0, this.#sent)) cb?.();
+    const sent = this.#sent;
+    if (sent) for (const [, cb] of this.#wb.splice(0, sent)) cb?.();
     this.#sent = 0;
+    // A drain with nothing of ours in flight (the `5` of an upgrade) may still
+    // find packets that waited for the transport: send them now.
     if (this.#wb.length) this.#flush();
-    else this.emit("drain");
+    else if (sent) this.emit("drain");
   }
 
   /** @internal */

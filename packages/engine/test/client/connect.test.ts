@@ -226,3 +226,19 @@ test("new Socket(opts) with hostname/port, query and the Socket.IO path", async 
     s.close();
   }
 });
+
+describe("upgrade flush (regression)", () => {
+  test("a message written while upgrading leaves right after the switch, not with the next pong", async () => {
+    // Before the fix the client kept it buffered until the next heartbeat
+    // (pingInterval later): the drain after `5` found nothing of its own in flight.
+    await echoEngine({ pingInterval: 60000 });
+    const s = client(base());
+    await new Promise<void>((resolve) => s.once("upgrading", () => resolve()));
+    const echoed = next(s, "message");
+    s.send("sent while upgrading");
+    const started = Date.now();
+    expect((await echoed)[0]).toBe("sent while upgrading");
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(s.transport.name).toBe("websocket");
+  }, 10000);
+});
