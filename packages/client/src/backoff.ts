@@ -1,0 +1,36 @@
+/**
+ * Exponential backoff with jitter, as socket.io-client computes it: attempt n
+ * waits `min × factor^n`, moved up or down by at most `jitter` of itself, and
+ * never more than `max`.
+ *
+ * @example
+ * const backoff = new Backoff(1000, 5000, 0.5);
+ * setTimeout(reconnect, backoff.duration()); // 500..1500 ms, then 1000..3000, …
+ */
+export class Backoff {
+  attempts = 0;
+
+  constructor(
+    public min: number,
+    public max: number,
+    public jitter: number,
+    private readonly factor = 2,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** The delay before the next attempt, in ms; counts the attempt. */
+  duration(): number {
+    let ms = this.min * Math.pow(this.factor, this.attempts++);
+    const jitter = this.jitter > 0 && this.jitter <= 1 ? this.jitter : 0;
+    if (jitter) {
+      const rand = this.random();
+      const deviation = Math.floor(rand * jitter * ms);
+      ms = (Math.floor(rand * 10) & 1) === 0 ? ms - deviation : ms + deviation;
+    }
+    return Math.min(ms, this.max) | 0;
+  }
+
+  reset(): void {
+    this.attempts = 0;
+  }
+}

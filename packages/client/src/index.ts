@@ -1,0 +1,56 @@
+/**
+ * @duplex/client: a socket.io-client 4.x compatible client for browsers and Node.
+ *
+ * @example
+ * import { io } from "@duplex/client";
+ * const socket = io("https://example.com", { auth: { token: "…" } });
+ * socket.emit("hello", "world", (answer) => console.log(answer));
+ */
+import { Manager, type ManagerOptions } from "./manager";
+import { Socket, type SocketOptions } from "./socket";
+import { resolve } from "./url";
+
+export interface ClientOptions extends ManagerOptions, Partial<SocketOptions> {
+  /** A new manager (engine session) even if one exists for this origin. */
+  forceNew?: boolean;
+  /** Share a manager between namespaces of one origin. Default true. */
+  multiplex?: boolean;
+}
+
+const cache: Record<string, Manager> = {};
+
+/**
+ * Connects to the namespace in `uri` (default "/"), sharing one engine
+ * session per origin and path with the other namespaces unless `forceNew`
+ * or `multiplex: false`.
+ */
+export function io(uri?: string | ClientOptions, opts?: ClientOptions): Socket {
+  if (typeof uri === "object") {
+    opts = uri;
+    uri = undefined;
+  }
+  opts = opts ?? {};
+  const target = resolve(uri);
+  const path = opts.path ?? "/socket.io";
+  const key = target.id + path;
+  const shared = cache[key];
+  // A second socket to a namespace already open on the shared manager gets its own session, as socket.io-client does.
+  const fresh = opts.forceNew || opts.multiplex === false || (shared !== undefined && target.nsp in shared.nsps);
+  let manager: Manager;
+  if (fresh) {
+    manager = new Manager(target.source, opts);
+  } else {
+    manager = shared ?? (cache[key] = new Manager(target.source, opts));
+  }
+  const query = new URL(target.source).search;
+  if (query && opts.query === undefined) opts.query = Object.fromEntries(new URLSearchParams(query));
+  return manager.socket(target.nsp, opts);
+}
+
+export { io as connect };
+export default io;
+export { Manager, type ManagerOptions, type ManagerEvents, type ManagerReadyState } from "./manager";
+export { Socket, SocketSender, type ConnectError, type DisconnectReason, type EmitFlags, type SocketOptions } from "./socket";
+export { Backoff } from "./backoff";
+/** Socket.IO protocol revision. */
+export const protocol = 5;

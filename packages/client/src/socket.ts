@@ -1,0 +1,419 @@
+import EventEmitter from "eventemitter3";
+import { AckRegistry, PacketType, RESERVED_EVENTS, type DecodedPacket, type Packet } from "@duplex/protocol";
+import type { Manager } from "./manager";
+
+/** Options of one namespace socket. */
+export interface SocketOptions {
+  /** Sent with CONNECT: an object, or a function that calls back with one. */
+  auth: Record<string, unknown> | ((cb: (data: Record<string, unknown>) => void) => void);
+  /** Retries for emits with an ack (at-least-once delivery). Default 0: no queue. */
+  retries: number;
+  /** Default ack timeout for emits, in ms, when `retries` is set. */
+  ackTimeout: number;
+}
+
+/** Flags of one emit: `socket.timeout(ms).volatile.compress(false).emit(…)`. */
+export interface EmitFlags {
+  volatile?: boolean;
+  compress?: boolean;
+  timeout?: number;
+}
+
+type AnyListener = (event: string, ...args: unknown[]) => void;
+type Fn = (...args: unknown[]) => void;
+
+interface QueuedEmit {
+  id: number;
+  tries: number;
+  pending: boolean;
+  args: unknown[];
+  flags: EmitFlags;
+}
+
+/** A socket.io-client disconnect reason. */
+export type DisconnectReason =
+  | "io server disconnect"
+  | "io client disconnect"
+  | "ping timeout"
+  | "transport close"
+  | "transport error"
+  | "parse error";
+
+/** Error of "connect_error": the server's message and `data`, and a `code` where Duplex knows it. */
+export interface ConnectError extends Error {
+  data?: unknown;
+  code?: string;
+}
+
+/**
+ * One namespace over the manager's engine session: socket.io-client's
+ * `Socket`. Emits made while disconnected are buffered and flushed, in order,
+ * once connected; with `retries`, emits with an ack are delivered at least once.
+ *
+ * @example
+ * const socket = io("https://example.com/chat", { auth: { token } });
+ * socket.on("connect", () => socket.emit("join", "lobby", (ok) => console.log(ok)));
+ * socket.on("connect_error", (err) => console.warn(err.message, err.data));
+ */
+export class Socket extends EventEmitter<string> {
+  id: string | undefined;
+  connected = false;
+  /** Whether the last connection recovered the previous session's state. */
+  recovered = false;
+  auth: SocketOptions["auth"];
+  /** Packets received before "connect", and emits waiting for a connection. */
+  readonly receiveBuffer: unknown[][] = [];
+  readonly sendBuffer: Packet[] = [];
+  private readonly acks = new AckRegistry();
+  private readonly retries: number;
+  private readonly ackTimeout: number | undefined;
+  private readonly queue: QueuedEmit[] = [];
+  private queueSeq = 0;
+  private subs: Array<() => void> | null = null;
+  private pid: string | undefined;
+  private lastOffset: string | undefined;
+  private anyListeners: AnyListener[] = [];
+  private anyOutgoingListeners: AnyListener[] = [];
+
+  constructor(
+    readonly io: Manager,
+    readonly nsp: string,
+    opts: Partial<SocketOptions> = {},
+  ) {
+    super();
+    this.auth = opts.auth ?? {};
+    this.retries = opts.retries ?? 0;
+    this.ackTimeout = opts.ackTimeout;
+    if (io.opts.autoConnect !== false) this.open();
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** Whether the socket is trying to be connected (it reconnects with its manager). */
+  get active(): boolean {
+    return this.subs !== null;
+  }
+
+  /** Connects (the manager opens its session if needed). */
+  open(): this {
+    if (this.connected) return this;
+    this.subEvents();
+    if (!this.io._reconnecting) this.io.open();
+    if (this.io._readyState === "open") this.onopen();
+    return this;
+  }
+
+  connect(): this {
+    return this.open();
+  }
+
+  /** Leaves the namespace ("io client disconnect"); the session closes when no namespace is left. */
+  disconnect(): this {
+    if (this.connected) this.packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    this.destroy();
+    this.onclose("io client disconnect");
+    return this;
+  }
+
+  close(): this {
+    return this.disconnect();
+  }
+
+  /**
+   * Emits an event; a trailing function is an ack callback.
+   * @throws {Error} for a reserved event name.
+   */
+  override emit(ev: string, ...args: unknown[]): boolean {
+    return this.emitWith({}, ev, args);
+  }
+
+  /** Resolves with the server's ack; rejects on timeout (with `timeout(ms)`) or disconnect. */
+  emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> {
+    return new SocketSender(this, {}).emitWithAck(ev, ...args);
+  }
+
+  /** `emit("message", …args)`. */
+  send(...args: unknown[]): this {
+    this.emitWith({}, "message", args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** Emits whose ack callback gets `(err, ...answer)`, err after `ms`. */
+  timeout(ms: number): SocketSender {
+    return new SocketSender(this, { timeout: ms });
+  }
+
+  /** Emits dropped when they cannot be sent now (no buffering). */
+  get volatile(): SocketSender {
+    return new SocketSender(this, { volatile: true });
+  }
+
+  compress(compress: boolean): SocketSender {
+    return new SocketSender(this, { compress });
+  }
+
+  onAny(listener: AnyListener): this {
+    this.anyListeners.push(listener);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    this.anyListeners.unshift(listener);
+    return this;
+  }
+
+  offAny(listener?: AnyListener): this {
+    this.anyListeners = listener ? this.anyListeners.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return this.anyListeners.slice();
+  }
+
+  onAnyOutgoing(listener: AnyListener): this {
+    this.anyOutgoingListeners.push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    this.anyOutgoingListeners.unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.anyOutgoingListeners = listener ? this.anyOutgoingListeners.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.anyOutgoingListeners.slice();
+  }
+
+  /** @internal */
+  emitWith(flags: EmitFlags, ev: string, args: unknown[], withError = flags.timeout !== undefined): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    if (this.retries && !flags.volatile && typeof args[args.length - 1] === "function") {
+      this.enqueue(flags, [ev, ...args]);
+      return true;
+    }
+    const data: unknown[] = [ev, ...args];
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data: data as [string] };
+    if (typeof data[data.length - 1] === "function") {
+      const ack = data.pop() as Fn;
+      const timeout = flags.timeout ?? this.ackTimeout;
+      packet.id = this.acks.add(
+        withError || timeout !== undefined
+          ? (err, answer) => (err ? ack(ackError(err.code)) : ack(null, ...answer))
+          : (err, answer) => (err ? undefined : ack(...answer)),
+        timeout,
+      );
+    }
+    const engine = this.io.engine;
+    const writable = engine?.transport?.writable === true;
+    if (flags.volatile && !(this.connected && writable)) return true;
+    if (this.connected) {
+      this.notifyOutgoing(data);
+      this.packet(packet, flags.compress);
+    } else {
+      this.sendBuffer.push(packet);
+    }
+    return true;
+  }
+
+  private enqueue(flags: EmitFlags, args: unknown[]): void {
+    const ack = args.pop() as Fn;
+    const entry: QueuedEmit = { id: this.queueSeq++, tries: 0, pending: false, args, flags };
+    args.push((err: Error | null, ...answer: unknown[]) => {
+      if (entry !== this.queue[0]) return; // settled already
+      if (err && entry.tries <= this.retries) {
+        entry.pending = false;
+        this.drainQueue();
+        return;
+      }
+      this.queue.shift();
+      ack(err, ...answer);
+      this.drainQueue();
+    });
+    this.queue.push(entry);
+    this.drainQueue();
+  }
+
+  /** Sends the head of the retry queue (one emit in flight at a time). */
+  private drainQueue(force = false): void {
+    const entry = this.queue[0];
+    if (!this.connected || !entry || (entry.pending && !force)) return;
+    entry.pending = true;
+    entry.tries++;
+    const [ev, ...args] = entry.args;
+    this.emitWith({ ...entry.flags, timeout: entry.flags.timeout ?? this.ackTimeout }, ev as string, args, true);
+    void ev;
+  }
+
+  private packet(packet: Packet, compress?: boolean): void {
+    this.io._packet(packet, compress);
+  }
+
+  private subEvents(): void {
+    if (this.subs) return;
+    const io = this.io;
+    const onOpen = () => this.onopen();
+    const onPacket = (packet: DecodedPacket) => this.onpacket(packet);
+    const onError = (err: Error) => {
+      if (!this.connected) this.emitReserved("connect_error", err);
+    };
+    const onClose = (reason: string, description?: unknown) => this.onclose(reason, description);
+    io.on("open", onOpen);
+    io.on("packet", onPacket);
+    io.on("error", onError);
+    io.on("close", onClose);
+    this.subs = [
+      () => io.off("open", onOpen),
+      () => io.off("packet", onPacket),
+      () => io.off("error", onError),
+      () => io.off("close", onClose),
+    ];
+  }
+
+  private onopen(): void {
+    if (typeof this.auth === "function") this.auth((data) => this.sendConnect(data));
+    else this.sendConnect(this.auth);
+  }
+
+  private sendConnect(auth: Record<string, unknown>): void {
+    const data = this.pid ? { pid: this.pid, offset: this.lastOffset, ...auth } : auth;
+    this.packet({ type: PacketType.CONNECT, nsp: this.nsp, data });
+  }
+
+  private onpacket(packet: DecodedPacket): void {
+    if (packet.nsp !== this.nsp) return;
+    switch (packet.type) {
+      case PacketType.CONNECT: {
+        const sid = packet.data?.sid;
+        if (typeof sid === "string") this.onconnect(sid, packet.data?.pid as string | undefined);
+        else this.emitReserved("connect_error", new Error("It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible"));
+        break;
+      }
+      case PacketType.EVENT:
+        this.onevent(packet.data, packet.id);
+        break;
+      case PacketType.ACK:
+        this.acks.settle(packet.id, packet.data);
+        break;
+      case PacketType.DISCONNECT:
+        this.destroy();
+        this.onclose("io server disconnect");
+        break;
+      case PacketType.CONNECT_ERROR: {
+        this.destroy();
+        const data = packet.data;
+        const err: ConnectError = new Error(typeof data === "string" ? data : String(data.message));
+        if (typeof data === "object") err.data = data.data;
+        this.emitReserved("connect_error", err);
+        break;
+      }
+    }
+  }
+
+  private onconnect(id: string, pid: string | undefined): void {
+    this.id = id;
+    this.recovered = pid !== undefined && this.pid === pid;
+    this.pid = pid;
+    this.connected = true;
+    for (const args of this.receiveBuffer.splice(0)) this.dispatch(args);
+    for (const packet of this.sendBuffer.splice(0)) {
+      this.notifyOutgoing((packet as { data: unknown[] }).data);
+      this.packet(packet);
+    }
+    this.emitReserved("connect");
+    this.drainQueue(true);
+  }
+
+  private onevent(data: unknown[], id: number | undefined): void {
+    const args = id === undefined ? data : [...data, this.ackFor(id)];
+    if (this.connected) this.dispatch(args);
+    else this.receiveBuffer.push(args);
+  }
+
+  private dispatch(args: unknown[]): void {
+    for (const l of this.anyListeners.slice()) l.apply(this, args as [string]);
+    super.emit(args[0] as string, ...args.slice(1));
+    // With recovery, the server appends an offset to each event: the last one seen is where to resume.
+    const last = args[args.length - 1];
+    if (this.pid && typeof last === "string") this.lastOffset = last;
+  }
+
+  private ackFor(id: number): Fn {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      this.packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
+    };
+  }
+
+  private onclose(reason: string, description?: unknown): void {
+    const wasConnected = this.connected;
+    this.connected = false;
+    this.id = undefined;
+    if (wasConnected) this.emitReserved("disconnect", reason, description);
+    // Emits still in the send buffer keep their acks: they go out on the next connection.
+    this.acks.rejectAll(reason, (id) => this.sendBuffer.some((p) => (p as { id?: number }).id === id));
+  }
+
+  private destroy(): void {
+    if (this.subs) {
+      for (const dispose of this.subs) dispose();
+      this.subs = null;
+    }
+    this.io._destroy(this);
+  }
+
+  private notifyOutgoing(data: unknown[]): void {
+    for (const l of this.anyOutgoingListeners.slice()) l.apply(this, data as [string]);
+  }
+
+  private emitReserved(ev: string, ...args: unknown[]): void {
+    super.emit(ev, ...args);
+  }
+}
+
+function ackError(code: string): Error {
+  return new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected");
+}
+
+/** `socket.timeout(ms)`, `socket.volatile`, `socket.compress(b)`: an immutable view with emit flags. */
+export class SocketSender {
+  constructor(
+    private readonly socket: Socket,
+    private readonly flags: EmitFlags,
+  ) {}
+
+  emit(ev: string, ...args: unknown[]): boolean {
+    return this.socket.emitWith(this.flags, ev, args);
+  }
+
+  emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.socket.emitWith(this.flags, ev, [...args, (err: Error | null, answer: unknown) => (err ? reject(err) : resolve(answer))], true);
+    });
+  }
+
+  timeout(ms: number): SocketSender {
+    return new SocketSender(this.socket, { ...this.flags, timeout: ms });
+  }
+
+  get volatile(): SocketSender {
+    return new SocketSender(this.socket, { ...this.flags, volatile: true });
+  }
+
+  compress(compress: boolean): SocketSender {
+    return new SocketSender(this.socket, { ...this.flags, compress });
+  }
+}
