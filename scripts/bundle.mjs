@@ -34,7 +34,7 @@ const common = {
   bundle: true,
   minify: true,
   platform: "browser",
-  target: "es2020",
+  target: "es2022",
   legalComments: "none",
   plugins: [workspaceSources],
   logLevel: "warning",

@@ -27,7 +27,7 @@ io.on("connection", (socket) => socket.on("hello", (name, ack) => ack(`hi ${name
 const plain = new WebSocket.Server({ noServer: true });
 plain.on("connection", (ws) => ws.on("message", (m) => ws.send(`echo: ${m}`)));
 server.on("upgrade", (req, socket, head) => {
-  if (req.url === "/plain") plain.handleUpgrade(req, socket, head, (ws) => plain.emit("connection", ws, req));
+  if (req.url?.startsWith("/plain")) plain.handleUpgrade(req, socket, head, (ws) => plain.emit("connection", ws, req));
 });
 
 server.listen(port, () => console.log(`WebSocket vs Duplex page on http://localhost:${port}`));
