@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Packet, WireChunk } from "@duplex/protocol";
+import type { RecoveryOptions } from "./recovery";
 import type { Handshake } from "./socket";
 
 export type SocketId = string;
@@ -72,6 +73,12 @@ export interface AdapterNamespace {
   encode(packet: Packet): EncodedChunks;
   /** Runs the handlers of a server-side emit from another node. */
   onServerSideEmit(args: unknown[]): void;
+  /**
+   * The server's connection state recovery options, null when recovery is
+   * off: a multi-node adapter keeps sessions and packets for
+   * `maxDisconnectionDuration` itself.
+   */
+  readonly recoveryOptions?: RecoveryOptions | null;
 }
 
 export interface AdapterEvents {

@@ -4,6 +4,7 @@ import createDebug from "debug";
 import type { EncodedChunks, Adapter, Room, SocketId } from "./adapter";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
 import type { Client } from "./client";
+import type { RecoveryOptions } from "./recovery";
 import type { Server } from "./server";
 import { Socket } from "./socket";
 import type {
@@ -69,6 +70,11 @@ export class Namespace<
   override once<Ev extends EventNames<ServerSideEvents>>(ev: Ev, listener: ServerSideEvents[Ev]): this;
   override once(ev: string | symbol, listener: (...args: never[]) => void): this {
     return super.once(ev, listener as (...args: unknown[]) => void);
+  }
+
+  /** The server's connection state recovery options (null when off), for the adapter. */
+  get recoveryOptions(): RecoveryOptions | null {
+    return this.server.recoveryOptions;
   }
 
   /** (Re)creates the adapter from the server's setting. @internal */
