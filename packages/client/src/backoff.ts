@@ -20,7 +20,10 @@ export class Backoff {
 
   /** The delay before the next attempt, in ms; counts the attempt. */
   duration(): number {
-    let ms = this.min * Math.pow(this.factor, this.attempts++);
+    // The exponent stops at 31: min × 2^31 is past any useful max, and an
+    // unbounded one reaches Infinity after ~1000 attempts, where the jitter
+    // makes NaN and the delay 0 (socket.io-client's backo2 does that).
+    let ms = this.min * Math.pow(this.factor, Math.min(this.attempts++, 31));
     const jitter = this.jitter > 0 && this.jitter <= 1 ? this.jitter : 0;
     if (jitter) {
       const rand = this.random();

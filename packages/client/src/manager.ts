@@ -68,6 +68,9 @@ export class Manager extends EventEmitter<ManagerEvents> {
   private subs: Disposer[] = [];
   private skipReconnect = false;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private _reconnection: boolean;
+  private _attempts: number;
+  private _timeout: number | false;
 
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
     super();
@@ -78,15 +81,58 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this.opts = { path: "/socket.io", ...opts };
     this.uri = uri ?? "";
     const o = this.opts;
-    this.backoff = new Backoff(o.reconnectionDelay ?? 1000, o.reconnectionDelayMax ?? 5000, o.randomizationFactor ?? 0.5);
+    // `||`, not `??`, as socket.io-client: 0 attempts or a 0 ms delay mean the default.
+    this.backoff = new Backoff(o.reconnectionDelay || 1000, o.reconnectionDelayMax || 5000, o.randomizationFactor ?? 0.5);
+    this._reconnection = o.reconnection !== false;
+    this._attempts = o.reconnectionAttempts || Infinity;
+    this._timeout = o.timeout ?? 20000;
     this.parser = o.parser ?? defaultParser;
     this.encoder = new this.parser.Encoder();
     if (o.autoConnect !== false) this.open();
   }
 
-  /** Whether this manager reconnects after an unexpected close. */
-  reconnection(): boolean {
-    return this.opts.reconnection !== false;
+  /** Whether this manager reconnects after an unexpected close; `false` also stops a reconnection under way. */
+  reconnection(): boolean;
+  reconnection(v: boolean): this;
+  reconnection(v?: boolean): boolean | this {
+    if (v === undefined) return this._reconnection;
+    if (!(this._reconnection = v)) this.skipReconnect = true;
+    return this;
+  }
+
+  /** Attempts before "reconnect_failed". */
+  reconnectionAttempts(): number;
+  reconnectionAttempts(v: number): this;
+  reconnectionAttempts(v?: number): number | this {
+    return v === undefined ? this._attempts : ((this._attempts = v), this);
+  }
+
+  /** First reconnection delay, in ms. */
+  reconnectionDelay(): number;
+  reconnectionDelay(v: number): this;
+  reconnectionDelay(v?: number): number | this {
+    return v === undefined ? this.backoff.min : ((this.backoff.min = v), this);
+  }
+
+  /** Longest reconnection delay, in ms. */
+  reconnectionDelayMax(): number;
+  reconnectionDelayMax(v: number): this;
+  reconnectionDelayMax(v?: number): number | this {
+    return v === undefined ? this.backoff.max : ((this.backoff.max = v), this);
+  }
+
+  /** Jitter of the reconnection delay, 0..1. */
+  randomizationFactor(): number;
+  randomizationFactor(v: number): this;
+  randomizationFactor(v?: number): number | this {
+    return v === undefined ? this.backoff.jitter : ((this.backoff.jitter = v), this);
+  }
+
+  /** ms for the session to open before "connect_error" ("timeout"); false for none. */
+  timeout(): number | false;
+  timeout(v: number | false): this;
+  timeout(v?: number | false): number | false | this {
+    return v === undefined ? this._timeout : ((this._timeout = v), this);
   }
 
   /** Opens the engine session; `fn` learns whether it worked. */
@@ -110,7 +156,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
     engine.on("open", onOpen);
     engine.on("error", onError);
     this.subs.push(() => engine.off("open", onOpen), () => engine.off("error", onError));
-    const timeout = this.opts.timeout ?? 20000;
+    const timeout = this._timeout;
     if (timeout !== false) {
       const timer = setTimeout(() => {
         onError(new Error("timeout"));
@@ -197,12 +243,12 @@ export class Manager extends EventEmitter<ManagerEvents> {
 
   private onclose(reason: string, description?: unknown): void {
     this.cleanup();
+    // The closed engine stays reachable (socket.io.engine), as in socket.io-client.
     this.engine?.close();
-    this.engine = undefined;
     this.backoff.reset();
     this._readyState = "closed";
     this.emit("close", reason, description);
-    if (this.reconnection() && !this.skipReconnect) this.reconnect();
+    if (this._reconnection && !this.skipReconnect) this.reconnect();
   }
 
   private cleanup(): void {
@@ -212,12 +258,12 @@ export class Manager extends EventEmitter<ManagerEvents> {
   }
 
   private maybeReconnectOnOpen(): void {
-    if (!this._reconnecting && this.reconnection() && this.backoff.attempts === 0) this.reconnect();
+    if (!this._reconnecting && this._reconnection && this.backoff.attempts === 0) this.reconnect();
   }
 
   private reconnect(): void {
     if (this._reconnecting || this.skipReconnect) return;
-    if (this.backoff.attempts >= (this.opts.reconnectionAttempts ?? Infinity)) {
+    if (this.backoff.attempts >= this._attempts) {
       this.backoff.reset();
       this.emit("reconnect_failed");
       this._reconnecting = false;

@@ -17,6 +17,8 @@ export interface EmitFlags {
   volatile?: boolean;
   compress?: boolean;
   timeout?: number;
+  /** @internal A retry queue's own send. */
+  queued?: boolean;
 }
 
 type AnyListener = (event: string, ...args: unknown[]) => void;
@@ -55,7 +57,11 @@ export interface ConnectError extends Error {
  * socket.on("connect", () => socket.emit("join", "lobby", (ok) => console.log(ok)));
  * socket.on("connect_error", (err) => console.warn(err.message, err.data));
  */
-export class Socket extends EventEmitter<string> {
+// socket.io-client's emit returns the socket (for chaining); eventemitter3's returns a boolean.
+const Emitter = EventEmitter as unknown as new () => Omit<EventEmitter<string>, "emit">;
+const emitLocal = EventEmitter.prototype.emit;
+
+export class Socket extends Emitter {
   id: string | undefined;
   connected = false;
   /** Whether the last connection recovered the previous session's state. */
@@ -125,7 +131,7 @@ export class Socket extends EventEmitter<string> {
    * Emits an event; a trailing function is an ack callback.
    * @throws {Error} for a reserved event name.
    */
-  override emit(ev: string, ...args: unknown[]): boolean {
+  emit(ev: string, ...args: unknown[]): this {
     return this.emitWith({}, ev, args);
   }
 
@@ -197,11 +203,12 @@ export class Socket extends EventEmitter<string> {
   }
 
   /** @internal */
-  emitWith(flags: EmitFlags, ev: string, args: unknown[], withError = flags.timeout !== undefined): boolean {
+  emitWith(flags: EmitFlags, ev: string, args: unknown[], withError = flags.timeout !== undefined): this {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    if (this.retries && !flags.volatile && typeof args[args.length - 1] === "function") {
+    // As socket.io-client: with `retries`, every emit (with an ack or not) goes through the queue.
+    if (this.retries && !flags.queued && !flags.volatile) {
       this.enqueue(flags, [ev, ...args]);
-      return true;
+      return this;
     }
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data: data as [string] };
@@ -210,25 +217,31 @@ export class Socket extends EventEmitter<string> {
       const timeout = flags.timeout ?? this.ackTimeout;
       packet.id = this.acks.add(
         withError || timeout !== undefined
-          ? (err, answer) => (err ? ack(ackError(err.code)) : ack(null, ...answer))
+          ? (err, answer) => {
+              if (!err) return ack(null, ...answer);
+              // A timed-out emit still in the send buffer must not go out later.
+              const i = this.sendBuffer.findIndex((p) => (p as { id?: number }).id === err.id);
+              if (i >= 0) this.sendBuffer.splice(i, 1);
+              ack(ackError(err.code));
+            }
           : (err, answer) => (err ? undefined : ack(...answer)),
         timeout,
       );
     }
     const engine = this.io.engine;
     const writable = engine?.transport?.writable === true;
-    if (flags.volatile && !(this.connected && writable)) return true;
+    if (flags.volatile && !(this.connected && writable)) return this;
     if (this.connected) {
       this.notifyOutgoing(data);
       this.packet(packet, flags.compress);
     } else {
       this.sendBuffer.push(packet);
     }
-    return true;
+    return this;
   }
 
   private enqueue(flags: EmitFlags, args: unknown[]): void {
-    const ack = args.pop() as Fn;
+    const ack = typeof args[args.length - 1] === "function" ? (args.pop() as Fn) : undefined;
     const entry: QueuedEmit = { id: this.queueSeq++, tries: 0, pending: false, args, flags };
     args.push((err: Error | null, ...answer: unknown[]) => {
       if (entry !== this.queue[0]) return; // settled already
@@ -238,7 +251,7 @@ export class Socket extends EventEmitter<string> {
         return;
       }
       this.queue.shift();
-      ack(err, ...answer);
+      ack?.(err, ...answer);
       this.drainQueue();
     });
     this.queue.push(entry);
@@ -252,8 +265,7 @@ export class Socket extends EventEmitter<string> {
     entry.pending = true;
     entry.tries++;
     const [ev, ...args] = entry.args;
-    this.emitWith({ ...entry.flags, timeout: entry.flags.timeout ?? this.ackTimeout }, ev as string, args, true);
-    void ev;
+    this.emitWith({ ...entry.flags, queued: true }, ev as string, args, true);
   }
 
   private packet(packet: Packet, compress?: boolean): void {
@@ -331,8 +343,9 @@ export class Socket extends EventEmitter<string> {
       this.notifyOutgoing((packet as { data: unknown[] }).data);
       this.packet(packet);
     }
-    this.emitReserved("connect");
+    // The retry queue's head goes before "connect" listeners emit (as socket.io-client), or it would leave twice.
     this.drainQueue(true);
+    this.emitReserved("connect");
   }
 
   private onevent(data: unknown[], id: number | undefined): void {
@@ -343,7 +356,7 @@ export class Socket extends EventEmitter<string> {
 
   private dispatch(args: unknown[]): void {
     for (const l of this.anyListeners.slice()) l.apply(this, args as [string]);
-    super.emit(args[0] as string, ...args.slice(1));
+    emitLocal.apply(this, args as [string]);
     // With recovery, the server appends an offset to each event: the last one seen is where to resume.
     const last = args[args.length - 1];
     if (this.pid && typeof last === "string") this.lastOffset = last;
@@ -380,7 +393,7 @@ export class Socket extends EventEmitter<string> {
   }
 
   private emitReserved(ev: string, ...args: unknown[]): void {
-    super.emit(ev, ...args);
+    emitLocal.call(this, ev, ...args);
   }
 }
 
@@ -395,7 +408,7 @@ export class SocketSender {
     private readonly flags: EmitFlags,
   ) {}
 
-  emit(ev: string, ...args: unknown[]): boolean {
+  emit(ev: string, ...args: unknown[]): Socket {
     return this.socket.emitWith(this.flags, ev, args);
   }
 

@@ -1,0 +1,108 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server as OfficialServer } from "socket.io";
+import { Server as DuplexServer } from "@duplex/server";
+import { io, type ClientOptions, type Manager, type Socket } from "@duplex/client";
+
+/**
+ * What a test needs of a Socket.IO server: the Duplex one and socket.io 4.8.4
+ * have the same API for everything used here, so tests are written once and
+ * run against both (describe.each over SERVERS).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyServer = any;
+export type ServerKind = "duplex" | "socket.io";
+export const SERVERS: ServerKind[] = ["duplex", "socket.io"];
+
+export interface Harness {
+  io: AnyServer;
+  http: HttpServer;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+const open: Array<{ close(): Promise<void> | void }> = [];
+const clients: Array<Socket | Manager> = [];
+
+/** A Socket.IO server of `kind` on 127.0.0.1 (a free port, or `port`), closed by `closeAll`. */
+export async function startServer(kind: ServerKind, opts: Record<string, unknown> = {}, port = 0): Promise<Harness> {
+  const http = createServer();
+  const server = kind === "duplex" ? new DuplexServer(http, opts) : new OfficialServer(http, opts);
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(port, "127.0.0.1", resolve);
+  });
+  const actual = (http.address() as AddressInfo).port;
+  let closed = false;
+  const harness: Harness = {
+    io: server,
+    http,
+    port: actual,
+    url: `http://127.0.0.1:${actual}`,
+    async close() {
+      if (closed) return;
+      closed = true;
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  open.push(harness);
+  return harness;
+}
+
+/** Something else to close after the test (a plain server, a raw socket). */
+export function onCleanup(close: () => Promise<void> | void): void {
+  open.push({ close });
+}
+
+/** A Duplex client socket, closed (with its manager) by `closeAll`. Reconnection off unless asked for. */
+export function client(url: string, opts: ClientOptions = {}): Socket {
+  const socket = io(url, { forceNew: true, reconnection: false, ...opts });
+  clients.push(socket, socket.io);
+  return socket;
+}
+
+/** Also close a socket made without `client()` (multiplexed ones). */
+export function track(socket: Socket): Socket {
+  clients.push(socket, socket.io);
+  return socket;
+}
+
+/** For afterEach: every client, then every server. */
+export async function closeAll(): Promise<void> {
+  for (const c of clients.splice(0)) c.disconnect();
+  for (const s of open.splice(0).reverse()) await s.close();
+}
+
+/** Resolves with the arguments of the next `event`. */
+export function once<T extends unknown[] = any[]>( // eslint-disable-line @typescript-eslint/no-explicit-any
+  emitter: { once(event: string, listener: (...args: any[]) => void): unknown }, // eslint-disable-line @typescript-eslint/no-explicit-any
+  event: string,
+): Promise<T> {
+  return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)));
+}
+
+/** Resolves once `socket` is connected; rejects with its connect_error. */
+export function connected(socket: Socket): Promise<void> {
+  if (socket.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", reject);
+  });
+}
+
+/** Resolves after `n` calls of the returned function, with the arguments of each call. */
+export function collect<T = unknown>(n: number): { fn: (arg: T) => void; done: Promise<T[]>; seen: T[] } {
+  const seen: T[] = [];
+  let resolve!: (v: T[]) => void;
+  const done = new Promise<T[]>((r) => (resolve = r));
+  return {
+    seen,
+    done,
+    fn: (arg: T) => {
+      seen.push(arg);
+      if (seen.length === n) resolve(seen);
+    },
+  };
+}
