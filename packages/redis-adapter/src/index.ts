@@ -1,0 +1,8 @@
+/**
+ * @duplex/redis-adapter: broadcasts, rooms, cluster requests and connection
+ * state recovery across Duplex server processes, over Redis.
+ */
+export { RedisAdapter, createAdapter, type RedisAdapterOptions } from "./adapter";
+export { RequestError } from "./requests";
+export { ENVELOPE_VERSION } from "./envelope";
+export type { RedisClientLike, RedisSubscriberLike, RedisArgument, BufferListener } from "./redis";

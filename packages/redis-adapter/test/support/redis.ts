@@ -1,0 +1,99 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A free TCP port on 127.0.0.1 (bound, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once 127.0.0.1:port accepts a connection; rejects after `ms`. */
+export async function accepting(port: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => (s.destroy(), resolve(true)));
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing accepts connections on port ${port} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  pid: number;
+  /** SIGTERM to the pid it started, waits until the process is gone. */
+  stop(): Promise<void>;
+  /** Starts again on the same port (after stop). */
+  start(): Promise<void>;
+}
+
+/**
+ * A redis-server of its own on a free port, daemonized with a pidfile in a
+ * temp dir (TOOLCHAIN.md); never the machine's 6379 one.
+ */
+export async function startRedis(): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), "duplex-redis-"));
+  const port = await freePort();
+  const pidfile = join(dir, "redis.pid");
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    pid: 0,
+    async start() {
+      rmSync(pidfile, { force: true });
+      const r = spawnSync("redis-server", [
+        "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--daemonize", "yes", "--pidfile", pidfile, "--dir", dir, "--logfile", join(dir, "redis.log"),
+      ]);
+      if (r.status !== 0) throw new Error(`redis-server failed: ${r.stderr}`);
+      await accepting(port);
+      const deadline = Date.now() + 5000;
+      while (!existsSync(pidfile) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+      server.pid = Number(readFileSync(pidfile, "utf8").trim());
+    },
+    async stop() {
+      const pid = server.pid;
+      if (!pid || !alive(pid)) return;
+      process.kill(pid, "SIGTERM");
+      while (alive(pid)) await new Promise((res) => setTimeout(res, 10));
+    },
+  };
+  await server.start();
+  const stop = server.stop;
+  let stopped = false;
+  // The final stop also removes the temp dir.
+  Object.assign(server, {
+    stop: async () => {
+      await stop();
+      stopped = true;
+    },
+  });
+  process.once("exit", () => {
+    if (!stopped && server.pid && alive(server.pid)) process.kill(server.pid, "SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return server;
+}
