@@ -6,6 +6,14 @@ export interface HeartbeatHandler {
   onTimeout(): void;
 }
 
+// Timer callbacks get their heartbeat as an argument (kept by `refresh()`): no bound function per session.
+function ping(heartbeat: Heartbeat): void {
+  heartbeat.onPingTimer();
+}
+function expire(heartbeat: Heartbeat): void {
+  heartbeat.onPongTimer();
+}
+
 /**
  * Engine.IO v4 heartbeat, server side (engine.io-protocol v4, "Heartbeat"):
  * every `pingInterval` the server pings; a pong must come within `pingTimeout`
@@ -21,14 +29,11 @@ export class Heartbeat {
     private readonly pingInterval: number,
     private readonly pingTimeout: number,
     private readonly handler: HeartbeatHandler,
-  ) {
-    this.ping = this.ping.bind(this);
-    this.expire = this.expire.bind(this);
-  }
+  ) {}
 
   /** Starts the cycle: the first ping goes out after pingInterval. */
   start(): void {
-    if (this.pingTimer === null) this.pingTimer = setTimeout(this.ping, this.pingInterval);
+    if (this.pingTimer === null) this.pingTimer = setTimeout(ping, this.pingInterval, this);
     else this.pingTimer.refresh();
   }
 
@@ -47,14 +52,16 @@ export class Heartbeat {
     if (this.pongTimer) clearTimeout(this.pongTimer);
   }
 
-  private ping(): void {
+  /** @internal */
+  onPingTimer(): void {
     this.awaitingPong = true;
-    if (this.pongTimer === null) this.pongTimer = setTimeout(this.expire, this.pingTimeout);
+    if (this.pongTimer === null) this.pongTimer = setTimeout(expire, this.pingTimeout, this);
     else this.pongTimer.refresh();
     this.handler.sendPing();
   }
 
-  private expire(): void {
+  /** @internal */
+  onPongTimer(): void {
     if (!this.awaitingPong) return;
     this.awaitingPong = false;
     this.handler.onTimeout();

@@ -1,11 +1,16 @@
 import type { SendData } from "./socket";
+import { binaryFrame, headerSize, textFrame } from "./transports/frame";
+
+/** "4", the Engine.IO message packet type, as a byte. */
+const MESSAGE = 0x34;
 
 /**
  * A message prepared once for many sessions: a broadcast encodes its text or
  * binary once, and each transport takes the form it needs without redoing
  * the work per recipient. Over WebSocket every session writes the very same
- * bytes (`"4" + text` as UTF-8, or the binary as it is); long-polling takes
- * the original data into its payload.
+ * bytes (`"4" + text` as UTF-8, or the binary as it is), and where it may
+ * (no compression) it writes the complete WebSocket frame, built once, in one
+ * `write`; long-polling takes the original data into its payload.
  *
  * @example
  * const message = new PreparedMessage('2["news","hello"]');
@@ -15,6 +20,7 @@ export class PreparedMessage {
   /** The message as given: text, or binary as a Buffer view. */
   readonly data: string | Buffer;
   readonly binary: boolean;
+  private payload: Buffer | null = null;
   private frame: Buffer | null = null;
 
   constructor(data: SendData) {
@@ -29,7 +35,27 @@ export class PreparedMessage {
 
   /** The WebSocket frame payload: an Engine.IO message packet, made once. */
   webSocketPayload(): Buffer {
-    if (this.frame === null) this.frame = this.binary ? (this.data as Buffer) : Buffer.from(`4${this.data as string}`);
+    if (this.payload === null) {
+      if (this.binary) {
+        this.payload = this.data as Buffer;
+      } else {
+        // A view into the frame: text is encoded once for both forms.
+        const length = Buffer.byteLength(this.data as string) + 1;
+        this.payload = this.webSocketFrame().subarray(headerSize(length));
+      }
+    }
+    return this.payload;
+  }
+
+  /**
+   * The complete unmasked WebSocket frame (RFC 6455 §5.2, FIN, text or
+   * binary opcode, no compression) carrying `webSocketPayload()`, made once:
+   * the same bytes for every recipient.
+   */
+  webSocketFrame(): Buffer {
+    if (this.frame === null) {
+      this.frame = this.binary ? binaryFrame(this.data as Buffer) : textFrame(this.data as string, MESSAGE);
+    }
     return this.frame;
   }
 }

@@ -117,7 +117,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         return;
       }
       if (this.wss === null) return abortUpgrade(socket, EngineErrorCode.UNKNOWN_TRANSPORT);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(req, verdict.info, ws));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(req, verdict.info, ws, socket));
     });
   }
 
@@ -196,8 +196,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     });
   }
 
-  private onWebSocket(req: IncomingMessage, info: RequestInfo, ws: WebSocket): void {
-    const transport = new WebSocketTransport(ws, this.opts.perMessageDeflate !== false);
+  /** `socket` is the connection `ws` adopted: the transport may write ready-made frames to it. */
+  private onWebSocket(req: IncomingMessage, info: RequestInfo, ws: WebSocket, socket: Duplex): void {
+    const transport = new WebSocketTransport(ws, socket, this.opts.perMessageDeflate !== false);
     if (info.sid === undefined) {
       this.openSession(req, transport, info.newSid!);
       return;

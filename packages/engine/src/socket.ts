@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Packet, PacketType } from "engine.io-parser";
 import createDebug from "debug";
-import { Heartbeat } from "./heartbeat";
+import { Heartbeat, type HeartbeatHandler } from "./heartbeat";
 import type { PreparedMessage } from "./prepared";
 import type { TransportName } from "./options";
 import { NOOP_HANDLER, type Transport, type TransportFailure, type TransportHandler } from "./transports/transport";
@@ -78,8 +78,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   private upgradeAttempt: Upgrade | null = null;
   /** Set when the server ends the session, so the transport's close reports the server's reason. */
   private closeReason: CloseReason | null = null;
-  private readonly transportHandler: TransportHandler;
-  private readonly upgradeOwner: UpgradeOwner;
+  /** The session's side of its transport, its upgrade and its heartbeat. */
+  private readonly transportHandler: SessionLink;
 
   constructor(
     readonly id: string,
@@ -90,25 +90,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     super();
     this.remoteAddress = request.socket.remoteAddress ?? "";
     this.transport = transport;
-    this.transportHandler = {
-      onPacket: (packet) => this.onPacket(packet),
-      onReady: () => this.onReady(),
-      onDrain: () => this.onDrain(),
-      onClose: (reason, description) => this.onClose(this.closeReason ?? reason, description),
-    };
-    this.upgradeOwner = {
-      onProbed: (t) => this.onProbed(t),
-      onUpgraded: (t) => this.onUpgraded(t),
-      onUpgradeFailed: (description) => {
-        debug("%s: upgrade failed: %s", this.id, description);
-        this.upgradeAttempt = null;
-      },
-    };
+    this.transportHandler = new SessionLink(this);
     transport.handler = this.transportHandler;
-    this.heartbeat = new Heartbeat(settings.pingInterval, settings.pingTimeout, {
-      sendPing: () => this.sendPacket("ping"),
-      onTimeout: () => this.onClose("ping timeout", `no pong within ${settings.pingTimeout} ms`),
-    });
+    this.heartbeat = new Heartbeat(settings.pingInterval, settings.pingTimeout, this.transportHandler);
   }
 
   /** Whether an upgrade is under way. */
@@ -127,6 +111,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     if (typeof options === "function") {
       callback = options;
       options = undefined;
+    }
+    // Fast path: nothing to wait for and nothing ahead of it, so the
+    // transport writes it now, without a Packet, the buffer or a callback.
+    if (callback === undefined && this.canWriteNow() && this.listenerCount("packetCreate") === 0) {
+      if (this.transport.writeMessage(data)) return this;
     }
     this.sendPacket("message", data, options, callback);
     return this;
@@ -178,16 +167,31 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
       transport.close("now");
       return;
     }
-    this.upgradeAttempt = new Upgrade(transport, this.upgradeOwner, this.settings.upgradeTimeout);
+    this.upgradeAttempt = new Upgrade(transport, this.transportHandler, this.settings.upgradeTimeout);
   }
 
   private sendPacket(type: PacketType, data?: Sendable, options?: SendOptions, callback?: SendCallback): void {
     if (this.readyState === "closing" || this.readyState === "closed") return;
     const packet: Packet = options ? { type, data, options: { compress: options.compress !== false } } : { type, data };
     this.emit("packetCreate", packet);
+    if (callback === undefined && this.canWriteNow() && this.transport.write(packet)) return;
     this.writeBuffer.push(packet);
     this.writeCallbacks.push(callback);
     this.flush();
+  }
+
+  /**
+   * Whether a packet may skip the buffer: the session is open, nothing is
+   * buffered (order), the transport can write, and nobody listens for
+   * "drain" (a fast write reports no completion).
+   */
+  private canWriteNow(): boolean {
+    return (
+      this.readyState === "open" &&
+      this.writeBuffer.length === 0 &&
+      this.transport.writable &&
+      this.listenerCount("drain") === 0
+    );
   }
 
   private flush(): void {
@@ -200,14 +204,16 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.transport.send(packets);
   }
 
-  private onReady(): void {
+  /** @internal */
+  onReady(): void {
     // Once probed, the client waits for its pending poll to return before it
     // sends `5`: answer at once, with a noop when nothing is buffered.
     if (this.writeBuffer.length === 0 && this.upgradeAttempt?.state === "probed") this.transport.send([NOOP]);
     else this.flush();
   }
 
-  private onDrain(): void {
+  /** @internal */
+  onDrain(): void {
     const callbacks = this.inflight.shift();
     if (callbacks) for (const cb of callbacks) cb?.();
     this.emit("drain");
@@ -216,7 +222,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
   }
 
-  private onPacket(packet: Packet): void {
+  /** @internal */
+  onPacket(packet: Packet): void {
     if (this.readyState !== "open") return;
     this.emit("packet", packet);
     switch (packet.type) {
@@ -240,12 +247,14 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
   }
 
-  private onProbed(transport: Transport): void {
+  /** @internal */
+  onProbed(transport: Transport): void {
     this.emit("upgrading", transport);
     if (this.transport.writable) this.onReady();
   }
 
-  private onUpgraded(transport: Transport): void {
+  /** @internal */
+  onUpgraded(transport: Transport): void {
     const previous = this.transport;
     this.upgradeAttempt = null;
     previous.handler = NOOP_HANDLER;
@@ -258,7 +267,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     if (this.readyState === "closing" && this.writeBuffer.length === 0) transport.close("graceful");
   }
 
-  private onClose(reason: CloseReason, description?: string): void {
+  /** @internal */
+  onClose(reason: CloseReason, description?: string): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.heartbeat.stop();
@@ -271,5 +281,62 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.inflight.length = 0;
     debug("%s: closed (%s%s)", this.id, reason, description ? `: ${description}` : "");
     this.emit("close", reason, description);
+  }
+
+  /** @internal */
+  onUpgradeFailed(description: string): void {
+    debug("%s: upgrade failed: %s", this.id, description);
+    this.upgradeAttempt = null;
+  }
+
+  /** @internal */
+  onTransportClose(reason: CloseReason, description: string | undefined): void {
+    this.onClose(this.closeReason ?? reason, description);
+  }
+
+  /** @internal */
+  onPingDue(): void {
+    this.sendPacket("ping");
+  }
+
+  /** @internal */
+  onPingTimeout(): void {
+    this.onClose("ping timeout", `no pong within ${this.settings.pingTimeout} ms`);
+  }
+}
+
+/**
+ * What the session's transport, upgrade and heartbeat report to it: one
+ * object per session with its methods on the prototype, rather than a
+ * closure per callback (STYLE.md "Hot paths").
+ */
+class SessionLink implements TransportHandler, UpgradeOwner, HeartbeatHandler {
+  constructor(private readonly session: EngineSocket) {}
+  onPacket(packet: Packet): void {
+    this.session.onPacket(packet);
+  }
+  onReady(): void {
+    this.session.onReady();
+  }
+  onDrain(): void {
+    this.session.onDrain();
+  }
+  onClose(reason: TransportFailure, description?: string): void {
+    this.session.onTransportClose(reason, description);
+  }
+  onProbed(transport: Transport): void {
+    this.session.onProbed(transport);
+  }
+  onUpgraded(transport: Transport): void {
+    this.session.onUpgraded(transport);
+  }
+  onUpgradeFailed(description: string): void {
+    this.session.onUpgradeFailed(description);
+  }
+  sendPing(): void {
+    this.session.onPingDue();
+  }
+  onTimeout(): void {
+    this.session.onPingTimeout();
   }
 }

@@ -12,6 +12,12 @@ class RecordingTransport implements Transport {
   send(packets: readonly Packet[]): void {
     this.sent.push(...packets);
   }
+  write(): boolean {
+    return false;
+  }
+  writeMessage(): boolean {
+    return false;
+  }
   close(mode: CloseMode): void {
     this.closes.push(mode);
     this.handler.onClose("transport close", "closed");

@@ -65,6 +65,15 @@ export class PollingTransport implements Transport {
     }
   }
 
+  /** A poll answers with a payload of everything buffered: no fast path. */
+  write(_packet: Packet): boolean {
+    return false;
+  }
+
+  writeMessage(_data: unknown): boolean {
+    return false;
+  }
+
   send(packets: readonly Packet[]): void {
     const poll = this.poll;
     if (poll === null) throw new Error("PollingTransport.send called without a pending poll");

@@ -1,4 +1,6 @@
 import type { Packet } from "engine.io-parser";
+import type { PreparedMessage } from "../prepared";
+import type { SendData } from "../socket";
 import type { TransportName } from "../options";
 
 /** Why a transport stopped, as the session reports it (engine.io's reasons). */
@@ -29,8 +31,18 @@ export interface Transport {
   /** Whether `send` may be called now. */
   readonly writable: boolean;
   handler: TransportHandler;
-  /** Writes packets in one go: one polling response, or consecutive WebSocket frames. */
+  /** Writes packets in one go: one polling response, or consecutive WebSocket frames. Reports `onDrain` when written. */
   send(packets: readonly Packet[]): void;
+  /**
+   * The session's fast path, tried only while `writable` and nothing is
+   * buffered: writes one packet now and reports nothing (no `onDrain`), or
+   * returns false and writes nothing, and the session uses `send`. A
+   * transport that cannot take a packet this way (polling) always returns
+   * false.
+   */
+  write(packet: Packet): boolean;
+  /** `write` for a message packet, without making a Packet. */
+  writeMessage(data: SendData | PreparedMessage): boolean;
   /** Ends the transport (see CloseMode); reports through `handler.onClose`. Idempotent. */
   close(mode: CloseMode): void;
 }
