@@ -54,6 +54,12 @@ export interface SocketDetails {
  * already encoded. Kept this narrow so adapters never touch engine internals.
  */
 export interface AdapterSocket extends SocketDetails {
+  /**
+   * The private session id of connection state recovery (undefined when it
+   * is off), so a multi-node adapter can keep a live socket's session where
+   * another node finds it if this node dies.
+   */
+  readonly pid?: string;
   /** Writes encoded messages; `volatile` drops them if the transport cannot take them now. */
   writeEncoded(encoded: EncodedChunks, flags: BroadcastFlags | undefined, packet: Packet): void;
   /** Registers an ack id this socket must answer, for broadcastWithAck. */

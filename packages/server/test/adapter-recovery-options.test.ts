@@ -24,3 +24,27 @@ describe("AdapterNamespace.recoveryOptions", () => {
     expect(seen({})).toBeNull();
   });
 });
+
+describe("AdapterSocket.pid", () => {
+  test("is the recovery pid the client got, readable by the adapter when the socket joins its own room", async () => {
+    const { startServer, once } = await import("./helpers");
+    const pids: Array<string | undefined> = [];
+    class Probe extends Adapter {
+      override addAll(id: string, rooms: Set<string>): void {
+        pids.push(this.nsp.sockets.get(id)?.pid);
+        super.addAll(id, rooms);
+      }
+    }
+    const h = await startServer({ connectionStateRecovery: {}, adapter: Probe });
+    try {
+      const client = h.client();
+      client.connect();
+      await once(client, "connect");
+      const clientPid = (client as unknown as { _pid?: string })._pid;
+      expect(typeof clientPid).toBe("string");
+      expect(pids).toEqual([clientPid]);
+    } finally {
+      await h.close();
+    }
+  });
+});
