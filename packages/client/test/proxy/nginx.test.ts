@@ -188,3 +188,16 @@ describe("nginx with proxy_http_version 1.1 and the Upgrade headers", () => {
     expect(requests("websocket", "direct")).toEqual(["101 websocket"]);
   });
 });
+
+describe("closing a polling session through the proxy (regression)", () => {
+  test("the server sees the client's close packet ('transport close'), not a dropped poll", async () => {
+    const { Socket: EngineClient } = await import("@duplex/engine/client");
+    const connected = new Promise<import("@duplex/engine").EngineSocket>((resolve) => server.io.engine.once("connection", resolve));
+    const engine = new EngineClient(`http://127.0.0.1:${ports.blocking}`, { path: "/socket.io", transports: ["polling"] });
+    await new Promise<void>((resolve) => engine.on("open", () => resolve()));
+    const session = await connected;
+    const closed = new Promise<[string, string | undefined]>((resolve) => session.once("close", (r, d) => resolve([r, d])));
+    engine.close();
+    expect(await closed).toEqual(["transport close", "client sent a close packet"]);
+  });
+});

@@ -56,9 +56,15 @@ export class PollingTransport implements Transport {
   close(bye = true): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#ac.abort();
-    // keepalive: the request may outlive a page that is unloading.
-    if (bye && this.#c.id) fetch(this.#c.url("polling"), this.#init("1", true)).catch(() => {});
+    // keepalive: the request may outlive a page that is unloading. The pending
+    // GET is aborted once the close packet is in: aborted first, the server
+    // sees a dropped poll ("transport error") and answers the POST with 400,
+    // which behind nginx happens every time.
+    if (bye && this.#c.id) {
+      fetch(this.#c.url("polling"), this.#init("1", true))
+        .catch(() => {})
+        .finally(() => this.#ac.abort());
+    } else this.#ac.abort();
   }
 
   #check(): void {
