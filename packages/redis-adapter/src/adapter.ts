@@ -88,6 +88,11 @@ export class RedisAdapter extends Adapter {
   private state: "new" | "open" | "closed" = "new";
   private heartbeat: NodeJS.Timeout | undefined;
   private offsets = 0;
+  /** Live sockets whose session must be written (recovery): batched per tick. */
+  private readonly dirty = new Set<string>();
+  private flushScheduled = false;
+  /** pids persisted on a recoverable disconnect: their session key must stay. */
+  private readonly persisted = new Set<string>();
   // Defined once per adapter, not per message.
   private readonly onMessage: BufferListener = (message) => this.receive(message);
   private readonly onRedisError = (err: Error): void => this.reportError(err);
@@ -128,6 +133,9 @@ export class RedisAdapter extends Adapter {
     this.heartbeat = setInterval(() => {
       this.publish(MessageType.HEARTBEAT, {});
       this.nodes.sweep();
+      // Live sessions are rewritten each interval, so they outlive this node
+      // (if it dies) by maxDisconnectionDuration and carry fresh socket.data.
+      if (this.store !== null) for (const id of this.nsp.sockets.keys()) this.markDirty(id);
     }, this.heartbeatInterval).unref();
   }
 
@@ -152,6 +160,46 @@ export class RedisAdapter extends Adapter {
   /** This node plus every node alive according to the heartbeats. */
   override serverCount(): Promise<number> {
     return Promise.resolve(1 + this.nodes.size);
+  }
+
+  override addAll(id: string, rooms: Set<Room>): void {
+    super.addAll(id, rooms);
+    if (this.store !== null) this.markDirty(id);
+  }
+
+  override del(id: string, room: Room): void {
+    super.del(id, room);
+    if (this.store !== null) this.markDirty(id);
+  }
+
+  override delAll(id: string): void {
+    const pid = this.store !== null ? this.nsp.sockets.get(id)?.pid : undefined;
+    super.delAll(id);
+    this.dirty.delete(id);
+    if (pid === undefined) return;
+    // A disconnect that cannot be recovered (the client left) drops the live session.
+    if (!this.persisted.delete(pid)) this.store!.dropSession(pid).catch(this.onRedisError);
+  }
+
+  /**
+   * Connection state recovery survives a node's death: a connected socket's
+   * session is kept in Redis too (not only on disconnect, which a SIGKILLed
+   * node never reaches), so its client recovers on another node.
+   */
+  private markDirty(id: string): void {
+    this.dirty.add(id);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      for (const sid of this.dirty) {
+        const socket = this.nsp.sockets.get(sid);
+        const rooms = this.sids.get(sid);
+        if (socket?.pid === undefined || rooms === undefined || this.store === null) continue;
+        this.store.persistSession({ sid, pid: socket.pid, rooms: [...rooms], data: socket.data }).catch(this.onRedisError);
+      }
+      this.dirty.clear();
+    });
   }
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
@@ -250,6 +298,7 @@ export class RedisAdapter extends Adapter {
 
   override persistSession(session: Session): Promise<void> | void {
     if (this.store === null) return;
+    this.persisted.add(session.pid);
     return this.store.persistSession(session).then(
       () => undefined,
       (err: Error) => this.reportError(err),

@@ -65,6 +65,10 @@ export class RecoveryStore {
     return this.client.sendCommand(["SET", `${this.prefix}session:${session.pid}`, payload, "PX", String(this.ttl)]);
   }
 
+  dropSession(pid: string): Promise<unknown> {
+    return this.client.sendCommand(["DEL", `${this.prefix}session:${pid}`]);
+  }
+
   /** The session of `pid` and the packets it missed after `offset`; null when either is gone. */
   async restoreSession(pid: string, offset: string): Promise<RecoveredSession | null> {
     const [rawSession, streamId] = (await Promise.all([

@@ -62,13 +62,17 @@ async function disconnectedFromA(room: string): Promise<{ id: string; pid: strin
 
 test("a client that comes back on another node gets its id, rooms and missed packets, in order", async () => {
   const { id, pid, offset } = await disconnectedFromA("r");
-  await b.run("io.to('r').emit('missed', 1)");
-  await a.run("io.emit('missed', 2, Buffer.from([7, 7]))");
-  await b.run("io.to('elsewhere').emit('missed', 'not for r')");
-  await a.run("io.except('r').emit('missed', 'excepted')");
-  // Each node stores asynchronously, over its own connection: wait for all six
-  // (hello and before, each stored too, then the four above) before asking B.
-  await until("the packets stored", async () => (await xlen()) >= 6);
+  // Packets of different nodes are ordered as Redis stored them: wait for
+  // each store before the next emit, so "in order" has one meaning.
+  const emitStored = async (node: NodeProcess, code: string) => {
+    const stored = await xlen();
+    await node.run(code);
+    await until("the packet stored", async () => (await xlen()) > stored);
+  };
+  await emitStored(b, "io.to('r').emit('missed', 1)");
+  await emitStored(a, "io.emit('missed', 2, Buffer.from([7, 7]))");
+  await emitStored(b, "io.to('elsewhere').emit('missed', 'not for r')");
+  await emitStored(a, "io.except('r').emit('missed', 'excepted')");
 
   const back = await connect(b.url, { auth: { pid, offset } });
   expect(back.id).toBe(id);
