@@ -193,9 +193,20 @@ describe("closing a polling session through the proxy (regression)", () => {
   test("the server sees the client's close packet ('transport close'), not a dropped poll", async () => {
     const { Socket: EngineClient } = await import("@duplex/engine/client");
     const connected = new Promise<import("@duplex/engine").EngineSocket>((resolve) => server.io.engine.once("connection", resolve));
+    // Close while a poll is pending at the server: that is when the order of abort and close packet shows.
+    const polling = new Promise<void>((resolve) => {
+      const onRequest = (req: import("node:http").IncomingMessage) => {
+        if (req.method === "GET" && req.url?.includes("sid=")) {
+          server.http.off("request", onRequest);
+          resolve();
+        }
+      };
+      server.http.on("request", onRequest);
+    });
     const engine = new EngineClient(`http://127.0.0.1:${ports.blocking}`, { path: "/socket.io", transports: ["polling"] });
     await new Promise<void>((resolve) => engine.on("open", () => resolve()));
     const session = await connected;
+    await polling;
     const closed = new Promise<[string, string | undefined]>((resolve) => session.once("close", (r, d) => resolve([r, d])));
     engine.close();
     expect(await closed).toEqual(["transport close", "client sent a close packet"]);
