@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { launchChromium, type Browser } from "../../packages/client/test/support/chromium";
+import { launchChromium, type Browser } from "../../test-support/chromium";
 
 // Two (then three) Chromium pages chat as people would: same channel, another
 // channel, typing, delivered ticks, history on join, and long-polling only.

@@ -27,7 +27,7 @@ beforeAll(async () => {
   [a, b] = await Promise.all([startNode(built.file, config("A")), startNode(built.file, config("B"))]);
   for (const n of [a, b]) await until(`${n.name} sees 2 nodes`, async () => (await n.run<number>("return io.of('/').adapter.serverCount()")) === 2);
   const port = await freePort();
-  nginx = await startNginx((dir) => stickyConf(dir, port, [a, b]), port);
+  nginx = await startNginx((dir) => stickyConf(dir, port, [a, b]), [port]);
   url = `http://127.0.0.1:${port}`;
 });
 

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { Socket as ServerSocket } from "@duplex/server";
-import { launchChromium, type Browser } from "../support/chromium";
+import { launchChromium, type Browser } from "../../../../test-support/chromium";
 import { startDuplex, type DuplexServer } from "../support/duplex";
 
 const ROOT = join(__dirname, "../../../..");

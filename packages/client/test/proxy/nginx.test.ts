@@ -15,9 +15,9 @@ import { io, type ClientOptions, type Socket } from "@duplex/client";
 import { forgetWebSocketFailures } from "@duplex/engine/client";
 import type { Socket as ServerSocket } from "@duplex/server";
 import { startDuplex, type DuplexServer } from "../support/duplex";
-import { nginxConf, startNginx, type Nginx } from "../support/nginx";
-import { freePort } from "../support/ports";
-import { until } from "../support/until";
+import { nginxConf, startNginx, type Nginx } from "../../../../test-support/nginx";
+import { freePort } from "../../../../test-support/net";
+import { until } from "../../../../test-support/until";
 
 // The server pings every 500 ms, well inside proxy_read_timeout (5 s): a
 // long-poll GET is answered (by a ping) long before nginx would cut it.

@@ -1,13 +1,6 @@
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { accepting } from "./redis";
+import { nginxConf } from "../../../../test-support/nginx";
 
-export function nginxBinary(): string {
-  for (const candidate of ["/usr/sbin/nginx", "/usr/bin/nginx"]) if (spawnSync(candidate, ["-v"]).status === 0) return candidate;
-  throw new Error("nginx not found: install it with `apt-get update && apt-get install -y nginx` (.ci/run does)");
-}
+export { startNginx, type Nginx } from "../../../../test-support/nginx";
 
 /**
  * The sticky configuration of docs/scaling.md ("cookie naming the node"),
@@ -22,19 +15,9 @@ export function stickyConf(dir: string, listen: number, nodes: { name: string; p
       return `  upstream node_${n.name} {\n    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=10s;\n${others.join("\n")}\n  }`;
     })
     .join("\n");
-  return `
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-
+  return nginxConf(
+    dir,
+    `
   upstream all_nodes {
 ${nodes.map((n) => `    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=10s;`).join("\n")}
   }
@@ -58,36 +41,6 @@ ${nodes.map((n) => `    ${n.name} node_${n.name};`).join("\n")}
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_read_timeout 60s;
     }
-  }
-}
-`;
-}
-
-export interface Nginx {
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** Starts nginx in the foreground (`daemon off;`) on `conf(dir)`; stops with SIGQUIT to its pid. */
-export async function startNginx(conf: (dir: string) => string, port: number): Promise<Nginx> {
-  const dir = mkdtempSync(join(tmpdir(), "duplex-nginx-"));
-  writeFileSync(join(dir, "nginx.conf"), conf(dir));
-  const child = spawn(nginxBinary(), ["-c", join(dir, "nginx.conf"), "-p", `${dir}/`, "-e", join(dir, "error.log"), "-g", "daemon off;"], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGQUIT");
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await accepting(port);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { pid: child.pid!, stop };
+  }`,
+  );
 }

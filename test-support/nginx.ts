@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { accepting } from "./net";
 
 export interface Nginx {
   /** The directory holding nginx.conf, its logs and temp files. */
@@ -67,7 +67,7 @@ export async function startNginx(conf: (dir: string) => string, ports: number[])
   };
   try {
     await Promise.race([
-      Promise.all(ports.map((port) => accepting(port, () => child.exitCode !== null || child.signalCode !== null))),
+      Promise.all(ports.map((port) => accepting(port, 10_000, () => child.exitCode !== null || child.signalCode !== null))),
       exited.then((code) => {
         throw new Error(`nginx exited (${code}) before listening: ${stderr}${readLog(dir)}`);
       }),
@@ -84,21 +84,5 @@ function readLog(dir: string): string {
     return readFileSync(join(dir, "error.log"), "utf8");
   } catch {
     return "";
-  }
-}
-
-/** Resolves once 127.0.0.1:`port` accepts a connection (nginx has no ready signal). */
-async function accepting(port: number, gone: () => boolean): Promise<void> {
-  while (!gone()) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, "127.0.0.1");
-      sock.once("connect", () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
