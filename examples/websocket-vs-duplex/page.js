@@ -9,9 +9,10 @@ const { join } = require("node:path");
 const WebSocket = require("ws");
 const { Server } = require("@duplex/server");
 
-const port = Number(process.env.PORT ?? 3001);
 const bundle = join(__dirname, "../../packages/client/dist/duplex.min.js");
 
+/** Starts the page's server on `port` (0: a free one); resolves with the port and a `close()`. */
+function startPage(port = Number(process.env.PORT ?? 3001), host = process.env.HOST) {
 const server = http.createServer((req, res) => {
   if (req.url === "/" || req.url === "/index.html") {
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(readFileSync(join(__dirname, "page.html")));
@@ -30,11 +31,24 @@ server.on("upgrade", (req, socket, head) => {
   if (req.url?.startsWith("/plain")) plain.handleUpgrade(req, socket, head, (ws) => plain.emit("connection", ws, req));
 });
 
-server.listen(port, () => console.log(`WebSocket vs Duplex page on http://localhost:${port}`));
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    io.close();
-    plain.close();
-    process.exit(0);
+return new Promise((resolve) =>
+  server.listen(port, host, () =>
+    resolve({
+      port: server.address().port,
+      close: async () => {
+        plain.close();
+        await io.close();
+      },
+    }),
+  ),
+);
+}
+
+module.exports = { startPage };
+
+if (require.main === module) {
+  startPage().then((page) => {
+    console.log(`WebSocket vs Duplex page on http://localhost:${page.port}`);
+    for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => page.close().then(() => process.exit(0)));
   });
 }
