@@ -51,8 +51,9 @@ export async function doctor(url: string, opts: DoctorOptions = {}): Promise<Rep
     const seen = await observe(target, timeout, samples, agents);
     const first = verdict(url, seen);
     const reachable = seen.polling.answer !== undefined || !isUnreachable(seen.polling.failure);
-    if (explicitPath || first.kind.startsWith("engine.io") || !reachable) return first;
-    // Socket.IO's path found nothing Engine.IO-like: a bare Engine.IO server answers on /engine.io/.
+    // Socket.IO's path found an HTTP server (or one that accepts connections and stays silent):
+    // a bare Engine.IO server answers on /engine.io/. A plain WebSocket server answers on any path.
+    if (explicitPath || !reachable || (first.kind !== "http" && first.kind !== "nothing")) return first;
     const other = verdict(url, await observe(atPath(target, FALLBACK_PATH), timeout, samples, agents));
     if (!other.kind.startsWith("engine.io")) {
       first.triedPaths.push(FALLBACK_PATH);

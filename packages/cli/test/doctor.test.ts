@@ -100,6 +100,7 @@ let wsUrl: string;
 let notFoundUrl: string;
 let htmlUrl: string;
 let nothingUrl: string;
+let lostSessionUrl: string;
 
 beforeAll(async () => {
   // The CLI runs from dist: build it (a no-op when up to date).
@@ -153,6 +154,16 @@ beforeAll(async () => {
     createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end("<!doctype html><html><body><h1>My site</h1></body></html>");
+    }),
+  );
+
+  // Two server processes without sticky sessions, as the client sees them: the handshake works,
+  // the next request reaches a process that never heard of the session.
+  lostSessionUrl = await listen(
+    createServer((req, res) => {
+      const get = req.method === "GET";
+      res.writeHead(get ? 200 : 400, { "content-type": get ? "text/plain; charset=UTF-8" : "application/json" });
+      res.end(get ? '0{"sid":"lost","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}' : '{"code":1,"message":"Session ID unknown"}');
     }),
   );
 
@@ -243,6 +254,15 @@ test("an Engine.IO server that refuses the handshake (allowRequest): exit 7", as
   expect(report.summary).toBe('an Engine.IO server that refuses the handshake: HTTP 403 with Engine.IO error 4 (forbidden): "Forbidden"');
 });
 
+test("sessions lost after the handshake (no sticky sessions): no transport works, exit 7", async () => {
+  const { code, report } = await doctorJson(lostSessionUrl);
+  expect(code).toBe(7);
+  expect(report).toMatchObject({ kind: "engine.io-v4", healthy: false, clientErrorCode: "TRANSPORT_ERROR" });
+  expect(report.transports.polling.status).toBe("failed");
+  expect(report.findings[0]).toMatchObject({ level: "error", code: "POLLING_FAILED" });
+  expect(report.findings[0].message).toContain('"Session ID unknown": it reached a server that does not know the session');
+});
+
 test("an Engine.IO v3 server: length-prefixed payload, exit 6, its session closed", async () => {
   const r = await duplex("doctor", v3Url);
   expect(r.code).toBe(6);
@@ -259,7 +279,8 @@ test("a plain WebSocket server that greets: exit 5, and what its first frame was
   expect(r.code).toBe(5);
   expect(r.stdout).toContain("a plain WebSocket server, not Engine.IO");
   expect(r.stdout).toContain("a first frame that is not Engine.IO: `welcome to a plain WebSocket server`");
-  expect(r.stdout).toContain("HTTP 426 Upgrade Required");
+  expect(r.stdout).toContain("HTTP 426 Upgrade Required, what a plain WebSocket server answers to plain HTTP");
+  expect(r.stdout).toContain("(path /socket.io/)\n");
 });
 
 test("a plain WebSocket server that stays silent: exit 5 after the silence deadline", async () => {
