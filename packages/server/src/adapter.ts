@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Packet, WireChunk } from "@duplex/protocol";
 import type { RecoveryOptions } from "./recovery";
-import type { Handshake } from "./socket";
+import type { Handshake } from "./handshake";
 
 export type SocketId = string;
 

@@ -1,6 +1,6 @@
 import { PacketType, RESERVED_EVENTS, type Packet } from "@duplex/protocol";
 import type { Adapter, BroadcastFlags, BroadcastOptions, Room, SocketDetails, SocketId } from "./adapter";
-import type { Handshake } from "./socket";
+import type { Handshake } from "./handshake";
 import type {
   AllButLastParams,
   DecorateAcknowledgementsWithMultipleResponses,

@@ -4,7 +4,9 @@
 export { Server, type ServerOptions } from "./server";
 export { Namespace, type ExtendedError, type NamespaceMiddleware } from "./namespace";
 export { ParentNamespace, type NamespaceMatcher } from "./parent-namespace";
-export { Socket, SocketSender, type DisconnectReason, type EmitFlags, type Handshake, type SocketMiddleware } from "./socket";
+export { Socket, type DisconnectReason, type SocketMiddleware } from "./socket";
+export { SocketSender, type EmitFlags } from "./socket-sender";
+export type { Handshake } from "./handshake";
 export { BroadcastOperator, RemoteSocket } from "./broadcast-operator";
 export {
   Adapter,

@@ -1,10 +1,11 @@
 import { EventEmitter } from "node:events";
-import { parse as parseQuery } from "node:querystring";
 import type { EngineSocket } from "@duplex/engine";
 import { AckRegistry, PacketType, RESERVED_EVENTS, type DecodedPacket, type Packet } from "@duplex/protocol";
 import createDebug from "debug";
 import type { EncodedChunks, AdapterSocket, BroadcastFlags, Room, SocketId } from "./adapter";
 import { BroadcastOperator } from "./broadcast-operator";
+import { handshakeOf, type Handshake } from "./handshake";
+import { SocketSender, type EmitFlags } from "./socket-sender";
 import type { Client } from "./client";
 import type { Namespace } from "./namespace";
 import type {
@@ -18,6 +19,8 @@ import type {
   AllButLastParams,
   FirstAckArg,
 } from "./typed-events";
+
+export type { EmitFlags, Handshake };
 
 const debug = createDebug("duplex:server:socket");
 
@@ -35,29 +38,6 @@ export type DisconnectReason =
 /** Reasons after which a client may come back and recover its state. */
 const RECOVERABLE = new Set<DisconnectReason>(["transport error", "transport close", "forced close", "ping timeout", "server shutting down"]);
 
-/** What the server knew of the client when it joined the namespace. */
-export interface Handshake {
-  headers: Record<string, string | string[] | undefined>;
-  /** Date of the handshake, as a string. */
-  time: string;
-  address: string;
-  /** Whether the request was cross-origin. */
-  xdomain: boolean;
-  secure: boolean;
-  /** Date of the handshake, in ms since the epoch. */
-  issued: number;
-  url: string;
-  query: Record<string, string | string[] | undefined>;
-  auth: Record<string, unknown>;
-}
-
-/** Flags of one emit (`socket.timeout(ms).volatile.emit(…)`). */
-export interface EmitFlags {
-  volatile?: boolean;
-  compress?: boolean;
-  timeout?: number;
-}
-
 export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
 type AnyListener = (event: string, ...args: unknown[]) => void;
 type AckFn = (...args: unknown[]) => void;
@@ -67,24 +47,6 @@ export interface SocketReservedEvents {
   disconnect: (reason: DisconnectReason, description?: unknown) => void;
   disconnecting: (reason: DisconnectReason, description?: unknown) => void;
   error: (err: Error) => void;
-}
-
-function handshakeOf(conn: EngineSocket, auth: Record<string, unknown>): Handshake {
-  const req = conn.request;
-  const url = req.url ?? "";
-  const at = url.indexOf("?");
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  return {
-    headers: req.headers,
-    time: new Date().toString(),
-    address: conn.remoteAddress,
-    xdomain: req.headers.origin !== undefined,
-    secure: encrypted,
-    issued: Date.now(),
-    url,
-    query: at < 0 ? {} : parseQuery(url.slice(at + 1)),
-    auth,
-  };
 }
 
 /**
@@ -483,41 +445,6 @@ function removeListener(list: AnyListener[] | null, listener: AnyListener | unde
   const i = list.indexOf(listener);
   if (i >= 0) list.splice(i, 1);
   return list;
-}
-
-/**
- * `socket.timeout(ms)`, `socket.volatile`, `socket.compress(b)`: an immutable
- * view of a socket with emit flags; the socket itself keeps no per-call state.
- */
-export class SocketSender<EmitEvents extends EventsMap = DefaultEventsMap> {
-  constructor(
-    private readonly socket: AnySocket,
-    private readonly flags: EmitFlags,
-  ) {}
-
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    return this.socket.emitWith(this.flags, ev as string, args);
-  }
-
-  /** Resolves with the first argument of the ack; rejects on timeout or disconnect. */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<FirstAckArg<EmitEvents, Ev>> {
-    return new Promise((resolve, reject) => {
-      const settle = (err: Error | null, answer: FirstAckArg<EmitEvents, Ev>) => (err ? reject(err) : resolve(answer));
-      this.socket.emitWith(this.flags, ev as string, [...(args as unknown[]), settle], true);
-    });
-  }
-
-  timeout(ms: number): SocketSender<DecorateAcknowledgements<EmitEvents>> {
-    return new SocketSender(this.socket, { ...this.flags, timeout: ms });
-  }
-
-  get volatile(): SocketSender<EmitEvents> {
-    return new SocketSender(this.socket, { ...this.flags, volatile: true });
-  }
-
-  compress(compress: boolean): SocketSender<EmitEvents> {
-    return new SocketSender(this.socket, { ...this.flags, compress });
-  }
 }
 
 type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;
