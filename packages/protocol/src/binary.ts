@@ -3,6 +3,8 @@
 // Spec: socket.io-protocol v5, "Packet encoding" → binary events: each binary
 // value becomes {"_placeholder":true,"num":n} and travels as message n+1.
 
+import { VERBOSE } from "./errors";
+
 /**
  * The part of the `Blob` interface Duplex relies on. Declared here so the
  * package's types need neither the DOM nor Node typings.
@@ -150,7 +152,7 @@ export interface PlaceholderSites {
 /**
  * Finds every placeholder in decoded JSON, iteratively (any nesting depth is
  * safe), and checks each `num` is an integer below `attachments`.
- * Returns the sites, or the first bad placeholder's description.
+ * Returns the sites, or the first bad placeholder's description ("" in terse builds).
  */
 export function findPlaceholders(data: unknown, attachments: number): PlaceholderSites | string {
   const sites: PlaceholderSites = { holders: [], keys: [], nums: [] };
@@ -187,6 +189,7 @@ function visit(
   if (!Array.isArray(value) && (value as { _placeholder?: unknown })._placeholder === true && hasOwn.call(value, "_placeholder")) {
     const num: unknown = (value as { num?: unknown }).num;
     if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= attachments) {
+      if (!VERBOSE) return ""; // terse builds: the decoder's error is its code
       const got = typeof num === "string" ? JSON.stringify(num.slice(0, 40)) : typeof num === "number" ? String(num) : typeof num;
       return `expected a placeholder num that is an integer from 0 to ${attachments - 1}, got ${got}`;
     }

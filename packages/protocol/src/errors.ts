@@ -2,6 +2,17 @@
 // (and close sessions with them as the reason); messages are for people and
 // may change.
 
+declare const __DUPLEX_TERSE__: boolean | undefined;
+
+/**
+ * Whether messages are written out in full. The browser bundles define
+ * `__DUPLEX_TERSE__` (scripts/bundle.mjs), so there this is the constant
+ * `false`, the minifier drops every long message, and an error's message is
+ * its code plus what fits in a few bytes (issue 5: the bundle is budgeted).
+ * Codes are the same either way; Node and other bundlers get the full text.
+ */
+export const VERBOSE = typeof __DUPLEX_TERSE__ == "undefined" || !__DUPLEX_TERSE__;
+
 /** Why a decoder refused its input. */
 export type DecodeErrorCode =
   /** A chunk that is neither a string nor binary data. */
@@ -58,8 +69,9 @@ export class ProtocolError<C extends ProtocolErrorCode = ProtocolErrorCode> exte
   override name = "ProtocolError";
   readonly code: C;
 
-  constructor(code: C, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** `message` false (a terse build, see {@link VERBOSE}): the code is the message. */
+  constructor(code: C, message: string | false, options?: { cause?: unknown }) {
+    super(message || code, options);
     this.code = code;
   }
 }
@@ -80,7 +92,7 @@ export class AckError extends ProtocolError<AckErrorCode> {
   /** The ack id that was pending. */
   readonly id: number;
 
-  constructor(code: AckErrorCode, id: number, message: string) {
+  constructor(code: AckErrorCode, id: number, message: string | false) {
     super(code, message);
     this.id = id;
   }

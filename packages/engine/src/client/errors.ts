@@ -11,6 +11,18 @@
  * | `PING_TIMEOUT` | the server was silent for pingInterval + pingTimeout |
  * | `PARSER_ERROR` | the server sent a packet this client cannot decode |
  */
+declare const __DUPLEX_TERSE__: boolean | undefined;
+
+/**
+ * Whether messages are written out in full. The browser bundles of
+ * @duplex/client define `__DUPLEX_TERSE__` (scripts/bundle.mjs), so there this
+ * is the constant `false`, the minifier drops the long messages, and a
+ * message is the code's facts in a few bytes (HTTP status, what arrived).
+ * Codes and the `status` / `received` / `serverError` fields are the same
+ * either way (issue 5: the bundle is budgeted).
+ */
+export const VERBOSE = typeof __DUPLEX_TERSE__ == "undefined" || !__DUPLEX_TERSE__;
+
 export type EngineClientErrorCode =
   | "NOT_ENGINE_IO"
   | "UNSUPPORTED_PROTOCOL_VERSION"
@@ -35,14 +47,15 @@ export class EngineClientError extends Error {
   /** The server's Engine.IO error body, for HANDSHAKE_ERROR and a `{"code":5}` version mismatch. */
   declare readonly serverError?: { code: number; message: string };
 
+  /** `message` false (terse builds, see VERBOSE): the code is the message. */
   constructor(
     code: EngineClientErrorCode,
-    message: string,
+    message: string | false,
     status?: number,
     received?: string,
     serverError?: { code: number; message: string },
   ) {
-    super(message);
+    super(message || code);
     Object.assign(this, { code, status, received, serverError });
   }
 }
