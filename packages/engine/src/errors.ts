@@ -38,9 +38,10 @@ export function abortRequest(
   res: ServerResponse,
   code: EngineErrorCode,
   headers: Record<string, string | string[]> = {},
+  message: string = ERROR_MESSAGES[code],
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const body = JSON.stringify({ code, message: ERROR_MESSAGES[code] });
+  const body = JSON.stringify({ code, message });
   res.writeHead(code === EngineErrorCode.FORBIDDEN ? 403 : 400, {
     ...headers,
     "Content-Type": "application/json",
@@ -50,11 +51,11 @@ export function abortRequest(
 }
 
 /** Answers a refused upgrade on the raw socket, then drops the socket. */
-export function abortUpgrade(socket: Duplex, code: EngineErrorCode): void {
+export function abortUpgrade(socket: Duplex, code: EngineErrorCode, message: string = ERROR_MESSAGES[code]): void {
   // The peer may have reset already: an 'error' here must not go unhandled.
   socket.on("error", ignore);
   if (socket.writable) {
-    const body = JSON.stringify({ code, message: ERROR_MESSAGES[code] });
+    const body = JSON.stringify({ code, message });
     const status = code === EngineErrorCode.FORBIDDEN ? "403 Forbidden" : "400 Bad Request";
     socket.write(
       `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
@@ -62,6 +63,12 @@ export function abortUpgrade(socket: Duplex, code: EngineErrorCode): void {
     );
   }
   socket.destroy();
+}
+
+/** The message a refusal carries: allowRequest's own (as engine.io sends it), else the code's. */
+export function refusalMessage(code: EngineErrorCode, context: Record<string, unknown>): string {
+  const custom = context.message;
+  return code === EngineErrorCode.FORBIDDEN && typeof custom === "string" && custom !== "" ? custom : ERROR_MESSAGES[code];
 }
 
 export function ignore(): void {}

@@ -16,6 +16,7 @@ export {
 } from "./socket";
 export { PreparedMessage } from "./prepared";
 export { EngineErrorCode, ERROR_MESSAGES, type ConnectionError } from "./errors";
+export type { EngineMiddleware } from "./middleware";
 export type {
   AllowRequest,
   CookieOptions,

@@ -7,7 +7,8 @@ import { WebSocketServer, type WebSocket } from "ws";
 import createDebug from "debug";
 import { serializeCookie } from "./cookie";
 import { corsHeaders, type Headers } from "./cors";
-import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, type ConnectionError } from "./errors";
+import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, refusalMessage, type ConnectionError } from "./errors";
+import { applyMiddlewares, UpgradeResponse, type EngineMiddleware } from "./middleware";
 import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
 import { EngineSocket, type SessionSettings } from "./socket";
 import { PollingTransport } from "./transports/polling";
@@ -73,6 +74,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   private readonly wss: WebSocketServer | null;
   private readonly requests = new WeakMap<IncomingMessage, RequestInfo>();
   private readonly detachers: Array<() => void> = [];
+  private readonly middlewares: EngineMiddleware[] = [];
+  /** Headers middlewares set on an upgrade, for its 101 answer. */
+  private readonly upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
   private closed = false;
 
   constructor(opts: EngineOptions = {}) {
@@ -91,8 +95,28 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     return randomBytes(15).toString("base64url");
   }
 
+  /**
+   * Adds a Connect/Express-style middleware, run on every request of the
+   * engine before anything else, upgrades included.
+   *
+   * @example
+   * io.engine.use(sessionMiddleware); // then socket.request.session in handlers
+   */
+  use(fn: EngineMiddleware): this {
+    this.middlewares.push(fn);
+    return this;
+  }
+
   /** Answers an HTTP request that belongs to the engine (its path). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    applyMiddlewares(this.middlewares, req, res, (err) => {
+      if (err === undefined) this.handleVerifiedRequest(req, res);
+      else this.middlewareFailed(req, err, () => abortRequest(res, EngineErrorCode.BAD_REQUEST));
+    });
+  }
+
+  private handleVerifiedRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (res.writableEnded) return; // a middleware answered
     const cors = this.opts.cors;
     if (cors === undefined) {
       this.routeRequest(req, res, undefined);
@@ -110,10 +134,26 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   /** Takes an HTTP `Upgrade` request that belongs to the engine: a WebSocket handshake or upgrade. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", ignore);
+    if (this.middlewares.length === 0) return this.handleVerifiedUpgrade(req, socket, head);
+    const res = new UpgradeResponse(req, socket);
+    applyMiddlewares(this.middlewares, req, res as unknown as ServerResponse, (err) => {
+      if (res.writableEnded) return; // a middleware answered
+      if (err !== undefined) return this.middlewareFailed(req, err, () => abortUpgrade(socket, EngineErrorCode.BAD_REQUEST));
+      this.upgradeHeaders.set(req, res.headers);
+      this.handleVerifiedUpgrade(req, socket, head);
+    });
+  }
+
+  private middlewareFailed(req: IncomingMessage, err: unknown, answer: () => void): void {
+    this.refuse(req, EngineErrorCode.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE", error: err instanceof Error ? err.message : String(err) });
+    answer();
+  }
+
+  private handleVerifiedUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.verify(req, true, undefined, (verdict) => {
       if (!verdict.ok) {
         this.refuse(req, verdict.code, verdict.context);
-        abortUpgrade(socket, verdict.code);
+        abortUpgrade(socket, verdict.code, refusalMessage(verdict.code, verdict.context));
         return;
       }
       if (this.wss === null) return abortUpgrade(socket, EngineErrorCode.UNKNOWN_TRANSPORT);
@@ -183,7 +223,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     this.verify(req, false, cors, (verdict) => {
       if (!verdict.ok) {
         this.refuse(req, verdict.code, verdict.context);
-        abortRequest(res, verdict.code, cors);
+        abortRequest(res, verdict.code, cors, refusalMessage(verdict.code, verdict.context));
         return;
       }
       const { info } = verdict;
@@ -327,7 +367,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       maxPayload: this.opts.maxHttpBufferSize,
     });
     wss.on("headers", (lines: string[], req: IncomingMessage) => {
-      const headers: Headers = {};
+      const headers: Headers = { ...this.upgradeHeaders.get(req) };
       this.decorate(req, this.requests.get(req), headers);
       for (const [name, value] of Object.entries(headers)) {
         for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);

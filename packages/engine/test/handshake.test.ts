@@ -108,8 +108,17 @@ describe("refused requests get the Engine.IO error code", () => {
     h.engine.on("connection_error", (e) => refused.push(e));
     const res = await httpRequest(h.port, "/engine.io/?EIO=4&transport=polling");
     expect(res.status).toBe(403);
-    expect(JSON.parse(res.body)).toEqual({ code: 4, message: "Forbidden" });
+    // engine.io sends allowRequest's own message
+    expect(JSON.parse(res.body)).toEqual({ code: 4, message: "no thanks" });
     expect(refused[0].context).toEqual({ message: "no thanks" });
+  });
+
+  test("allowRequest refusing without a message gives the standard one", async () => {
+    await h.close();
+    h = await startEngine({ allowRequest: (_req, cb) => cb(null, false) });
+    const res = await httpRequest(h.port, "/engine.io/?EIO=4&transport=polling");
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body)).toEqual({ code: 4, message: "Forbidden" });
   });
 
   test("allowRequest may answer asynchronously and accept", async () => {

@@ -141,7 +141,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
       if (expectedServers >= 0 && reportedServers >= expectedServers && responses.length >= expectedClients) finish(null);
     };
     const timeout = this.flags.timeout;
-    if (timeout !== undefined) timer = setTimeout(() => finish(new Error("operation has timed out")), timeout);
+    if (timeout !== undefined) timer = setTimeout(() => finish(Object.assign(new Error("operation has timed out"), { code: "ACK_TIMEOUT" })), timeout);
     if (expectedServers < 0) {
       void this.adapter.serverCount().then((count) => {
         expectedServers = count;

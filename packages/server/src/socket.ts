@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
 import type { EngineSocket } from "@duplex/engine";
 import { AckRegistry, PacketType, RESERVED_EVENTS, type DecodedPacket, type Packet } from "@duplex/protocol";
 import createDebug from "debug";
@@ -117,6 +118,11 @@ export class Socket<
     listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
   ): this {
     return super.once(ev, listener as (...args: unknown[]) => void);
+  }
+
+  /** The HTTP request that opened the engine session (what `io.engine.use()` middlewares saw). */
+  get request(): IncomingMessage {
+    return this.client.conn.request;
   }
 
   /** The engine session under this socket. */
@@ -407,7 +413,10 @@ export class Socket<
     try {
       super.emit(name, ...event.slice(1));
     } catch (err) {
-      // A throwing user handler is the application's bug; it must not take the server down.
+      // A throwing handler is the application's bug. It is rethrown outside
+      // the decoder and the engine, so their state stays consistent; like any
+      // uncaught exception it then ends the process unless the application
+      // handles "uncaughtException" (socket.io lets it escape the same way).
       debug("%s: handler for %s threw: %s", this.id, name, err);
       queueMicrotask(() => {
         throw err;
@@ -436,8 +445,10 @@ export class Socket<
   }
 }
 
-function ackFailure(code: string): Error {
-  return new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected");
+/** socket.io's messages, with the protocol package's stable code ("ACK_TIMEOUT" / "ACK_CLOSED"). */
+function ackFailure(code: string): Error & { code: string } {
+  const message = code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected";
+  return Object.assign(new Error(message), { code });
 }
 
 function removeListener(list: AnyListener[] | null, listener: AnyListener | undefined): AnyListener[] | null {

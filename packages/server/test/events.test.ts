@@ -297,3 +297,20 @@ describe("reserved and special event names", () => {
     expect(await got).toEqual([{ reason: "mine" }, 2]);
   });
 });
+
+describe("error codes and the request (Duplex additions)", () => {
+  test("an ack timeout carries code ACK_TIMEOUT, a disconnect ACK_CLOSED; socket.request is the engine's request", async () => {
+    h = await startServer();
+    const serverSocket = new Promise<import("@duplex/server").Socket>((resolve) => h.io.once("connection", resolve));
+    const client = h.client();
+    await once(client, "connect");
+    const socket = await serverSocket;
+    expect(socket.request).toBe(socket.conn.request);
+    expect(socket.request.url).toMatch(/^\/socket\.io\/\?EIO=4/);
+    const timedOut = await socket.timeout(20).emitWithAck("never").catch((e: Error & { code?: string }) => e);
+    expect(timedOut).toMatchObject({ message: "operation has timed out", code: "ACK_TIMEOUT" });
+    const pending = socket.timeout(60000).emitWithAck("never").catch((e: Error & { code?: string }) => e);
+    client.disconnect();
+    expect(await pending).toMatchObject({ message: "socket has been disconnected", code: "ACK_CLOSED" });
+  });
+});
