@@ -60,17 +60,17 @@ export class Manager extends EventEmitter<ManagerEvents> {
   _readyState: ManagerReadyState = "closed";
   /** @internal */
   _reconnecting = false;
-  private readonly uri: string;
-  private readonly backoff: Backoff;
-  private readonly encoder: EncoderLike;
-  private readonly parser: Parser;
-  private decoder: DecoderLike | undefined;
-  private subs: Disposer[] = [];
-  private skipReconnect = false;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private _reconnection: boolean;
-  private _attempts: number;
-  private _timeout: number | false;
+  readonly #uri: string;
+  readonly #backoff: Backoff;
+  readonly #encoder: EncoderLike;
+  readonly #parser: Parser;
+  #decoder: DecoderLike | undefined;
+  #subs: Disposer[] = [];
+  #skipReconnect = false;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #reconnection: boolean;
+  #attempts: number;
+  #timeout: number | false;
 
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
     super();
@@ -79,15 +79,15 @@ export class Manager extends EventEmitter<ManagerEvents> {
       uri = undefined;
     }
     this.opts = { path: "/socket.io", ...opts };
-    this.uri = uri ?? "";
+    this.#uri = uri ?? "";
     const o = this.opts;
     // `||`, not `??`, as socket.io-client: 0 attempts or a 0 ms delay mean the default.
-    this.backoff = new Backoff(o.reconnectionDelay || 1000, o.reconnectionDelayMax || 5000, o.randomizationFactor ?? 0.5);
-    this._reconnection = o.reconnection !== false;
-    this._attempts = o.reconnectionAttempts || Infinity;
-    this._timeout = o.timeout ?? 20000;
-    this.parser = o.parser ?? defaultParser;
-    this.encoder = new this.parser.Encoder();
+    this.#backoff = new Backoff(o.reconnectionDelay || 1000, o.reconnectionDelayMax || 5000, o.randomizationFactor ?? 0.5);
+    this.#reconnection = o.reconnection !== false;
+    this.#attempts = o.reconnectionAttempts || Infinity;
+    this.#timeout = o.timeout ?? 20000;
+    this.#parser = o.parser ?? defaultParser;
+    this.#encoder = new this.#parser.Encoder();
     if (o.autoConnect !== false) this.open();
   }
 
@@ -95,8 +95,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
   reconnection(): boolean;
   reconnection(v: boolean): this;
   reconnection(v?: boolean): boolean | this {
-    if (v === undefined) return this._reconnection;
-    if (!(this._reconnection = v)) this.skipReconnect = true;
+    if (v === undefined) return this.#reconnection;
+    if (!(this.#reconnection = v)) this.#skipReconnect = true;
     return this;
   }
 
@@ -104,65 +104,65 @@ export class Manager extends EventEmitter<ManagerEvents> {
   reconnectionAttempts(): number;
   reconnectionAttempts(v: number): this;
   reconnectionAttempts(v?: number): number | this {
-    return v === undefined ? this._attempts : ((this._attempts = v), this);
+    return v === undefined ? this.#attempts : ((this.#attempts = v), this);
   }
 
   /** First reconnection delay, in ms. */
   reconnectionDelay(): number;
   reconnectionDelay(v: number): this;
   reconnectionDelay(v?: number): number | this {
-    return v === undefined ? this.backoff.min : ((this.backoff.min = v), this);
+    return v === undefined ? this.#backoff.min : ((this.#backoff.min = v), this);
   }
 
   /** Longest reconnection delay, in ms. */
   reconnectionDelayMax(): number;
   reconnectionDelayMax(v: number): this;
   reconnectionDelayMax(v?: number): number | this {
-    return v === undefined ? this.backoff.max : ((this.backoff.max = v), this);
+    return v === undefined ? this.#backoff.max : ((this.#backoff.max = v), this);
   }
 
   /** Jitter of the reconnection delay, 0..1. */
   randomizationFactor(): number;
   randomizationFactor(v: number): this;
   randomizationFactor(v?: number): number | this {
-    return v === undefined ? this.backoff.jitter : ((this.backoff.jitter = v), this);
+    return v === undefined ? this.#backoff.jitter : ((this.#backoff.jitter = v), this);
   }
 
   /** ms for the session to open before "connect_error" ("timeout"); false for none. */
   timeout(): number | false;
   timeout(v: number | false): this;
   timeout(v?: number | false): number | false | this {
-    return v === undefined ? this._timeout : ((this._timeout = v), this);
+    return v === undefined ? this.#timeout : ((this.#timeout = v), this);
   }
 
   /** Opens the engine session; `fn` learns whether it worked. */
   open(fn?: (err?: Error) => void): this {
     if (this._readyState !== "closed") return this;
-    const engine = new Engine(this.uri, this.opts);
+    const engine = new Engine(this.#uri, this.opts);
     this.engine = engine;
     this._readyState = "opening";
-    this.skipReconnect = false;
+    this.#skipReconnect = false;
     const onOpen = () => {
-      this.onopen();
+      this.#onopen();
       fn?.();
     };
     const onError = (err: Error) => {
-      this.cleanup();
+      this.#cleanup();
       this._readyState = "closed";
       this.emit("error", err);
       if (fn) fn(err);
-      else this.maybeReconnectOnOpen();
+      else this.#maybeReconnectOnOpen();
     };
     engine.on("open", onOpen);
     engine.on("error", onError);
-    this.subs.push(() => engine.off("open", onOpen), () => engine.off("error", onError));
-    const timeout = this._timeout;
+    this.#subs.push(() => engine.off("open", onOpen), () => engine.off("error", onError));
+    const timeout = this.#timeout;
     if (timeout !== false) {
       const timer = setTimeout(() => {
         onError(new Error("timeout"));
         engine.close();
       }, timeout);
-      this.subs.push(() => clearTimeout(timer));
+      this.#subs.push(() => clearTimeout(timer));
     }
     return this;
   }
@@ -193,17 +193,17 @@ export class Manager extends EventEmitter<ManagerEvents> {
 
   /** Encodes and writes a packet. @internal */
   _packet(packet: Packet, compress?: boolean): void {
-    const chunks: WireChunk[] = this.encoder.encode(packet);
+    const chunks: WireChunk[] = this.#encoder.encode(packet);
     const options = compress === false ? { compress: false } : undefined;
     for (const chunk of chunks) this.engine?.write(chunk as string | ArrayBuffer | ArrayBufferView, options);
   }
 
   /** Closes the session and stops reconnecting. @internal */
   _close(): void {
-    this.skipReconnect = true;
+    this.#skipReconnect = true;
     this._reconnecting = false;
-    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
-    this.onclose("forced close");
+    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    this.#onclose("forced close");
   }
 
   /** Alias of `_close`, as socket.io-client has it. */
@@ -211,28 +211,28 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this._close();
   }
 
-  private onopen(): void {
-    this.cleanup();
+  #onopen(): void {
+    this.#cleanup();
     this._readyState = "open";
     this.emit("open");
     const engine = this.engine!;
-    this.decoder = new this.parser.Decoder(
+    this.#decoder = new this.#parser.Decoder(
       {
         onPacket: (packet) => this.emit("packet", packet),
-        onError: () => this.onclose("parse error"),
+        onError: () => this.#onclose("parse error"),
       },
       { maxAttachments: 10 },
     );
-    const decoder = this.decoder;
+    const decoder = this.#decoder;
     const onPing = () => this.emit("ping");
     const onMessage = (data: WireChunk) => decoder.add(data);
     const onError = (err: Error) => this.emit("error", err);
-    const onClose = (reason: string, description?: unknown) => this.onclose(reason, description);
+    const onClose = (reason: string, description?: unknown) => this.#onclose(reason, description);
     engine.on("ping", onPing);
     engine.on("message", onMessage);
     engine.on("error", onError);
     engine.on("close", onClose);
-    this.subs.push(
+    this.#subs.push(
       () => engine.off("ping", onPing),
       () => engine.off("message", onMessage),
       () => engine.off("error", onError),
@@ -241,50 +241,50 @@ export class Manager extends EventEmitter<ManagerEvents> {
     );
   }
 
-  private onclose(reason: string, description?: unknown): void {
-    this.cleanup();
+  #onclose(reason: string, description?: unknown): void {
+    this.#cleanup();
     // The closed engine stays reachable (socket.io.engine), as in socket.io-client.
     this.engine?.close();
-    this.backoff.reset();
+    this.#backoff.reset();
     this._readyState = "closed";
     this.emit("close", reason, description);
-    if (this._reconnection && !this.skipReconnect) this.reconnect();
+    if (this.#reconnection && !this.#skipReconnect) this.#reconnect();
   }
 
-  private cleanup(): void {
-    const subs = this.subs;
-    this.subs = [];
+  #cleanup(): void {
+    const subs = this.#subs;
+    this.#subs = [];
     for (const dispose of subs) dispose();
   }
 
-  private maybeReconnectOnOpen(): void {
-    if (!this._reconnecting && this._reconnection && this.backoff.attempts === 0) this.reconnect();
+  #maybeReconnectOnOpen(): void {
+    if (!this._reconnecting && this.#reconnection && this.#backoff.attempts === 0) this.#reconnect();
   }
 
-  private reconnect(): void {
-    if (this._reconnecting || this.skipReconnect) return;
-    if (this.backoff.attempts >= this._attempts) {
-      this.backoff.reset();
+  #reconnect(): void {
+    if (this._reconnecting || this.#skipReconnect) return;
+    if (this.#backoff.attempts >= this.#attempts) {
+      this.#backoff.reset();
       this.emit("reconnect_failed");
       this._reconnecting = false;
       return;
     }
-    const delay = this.backoff.duration();
+    const delay = this.#backoff.duration();
     this._reconnecting = true;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this.skipReconnect) return;
-      this.emit("reconnect_attempt", this.backoff.attempts);
-      if (this.skipReconnect) return;
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (this.#skipReconnect) return;
+      this.emit("reconnect_attempt", this.#backoff.attempts);
+      if (this.#skipReconnect) return;
       this.open((err) => {
         if (err) {
           this._reconnecting = false;
-          this.reconnect();
+          this.#reconnect();
           this.emit("reconnect_error", err);
         } else {
-          const attempt = this.backoff.attempts;
+          const attempt = this.#backoff.attempts;
           this._reconnecting = false;
-          this.backoff.reset();
+          this.#backoff.reset();
           this.emit("reconnect", attempt);
         }
       });

@@ -70,16 +70,16 @@ export class Socket extends Emitter {
   /** Packets received before "connect", and emits waiting for a connection. */
   readonly receiveBuffer: unknown[][] = [];
   readonly sendBuffer: Packet[] = [];
-  private readonly acks = new AckRegistry();
-  private readonly retries: number;
-  private readonly ackTimeout: number | undefined;
-  private readonly queue: QueuedEmit[] = [];
-  private queueSeq = 0;
-  private subs: Array<() => void> | null = null;
-  private pid: string | undefined;
-  private lastOffset: string | undefined;
-  private anyListeners: AnyListener[] = [];
-  private anyOutgoingListeners: AnyListener[] = [];
+  readonly #acks = new AckRegistry();
+  readonly #retries: number;
+  readonly #ackTimeout: number | undefined;
+  readonly #queue: QueuedEmit[] = [];
+  #queueSeq = 0;
+  #subs: Array<() => void> | null = null;
+  #pid: string | undefined;
+  #lastOffset: string | undefined;
+  #anyListeners: AnyListener[] = [];
+  #anyOutgoingListeners: AnyListener[] = [];
 
   constructor(
     readonly io: Manager,
@@ -88,8 +88,8 @@ export class Socket extends Emitter {
   ) {
     super();
     this.auth = opts.auth ?? {};
-    this.retries = opts.retries ?? 0;
-    this.ackTimeout = opts.ackTimeout;
+    this.#retries = opts.retries ?? 0;
+    this.#ackTimeout = opts.ackTimeout;
     if (io.opts.autoConnect !== false) this.open();
   }
 
@@ -99,15 +99,15 @@ export class Socket extends Emitter {
 
   /** Whether the socket is trying to be connected (it reconnects with its manager). */
   get active(): boolean {
-    return this.subs !== null;
+    return this.#subs !== null;
   }
 
   /** Connects (the manager opens its session if needed). */
   open(): this {
     if (this.connected) return this;
-    this.subEvents();
+    this.#subEvents();
     if (!this.io._reconnecting) this.io.open();
-    if (this.io._readyState === "open") this.onopen();
+    if (this.io._readyState === "open") this.#onopen();
     return this;
   }
 
@@ -117,9 +117,9 @@ export class Socket extends Emitter {
 
   /** Leaves the namespace ("io client disconnect"); the session closes when no namespace is left. */
   disconnect(): this {
-    if (this.connected) this.packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
-    this.destroy();
-    this.onclose("io client disconnect");
+    if (this.connected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    this.#destroy();
+    this.#onclose("io client disconnect");
     return this;
   }
 
@@ -165,57 +165,57 @@ export class Socket extends Emitter {
   }
 
   onAny(listener: AnyListener): this {
-    this.anyListeners.push(listener);
+    this.#anyListeners.push(listener);
     return this;
   }
 
   prependAny(listener: AnyListener): this {
-    this.anyListeners.unshift(listener);
+    this.#anyListeners.unshift(listener);
     return this;
   }
 
   offAny(listener?: AnyListener): this {
-    this.anyListeners = listener ? this.anyListeners.filter((l) => l !== listener) : [];
+    this.#anyListeners = listener ? this.#anyListeners.filter((l) => l !== listener) : [];
     return this;
   }
 
   listenersAny(): AnyListener[] {
-    return this.anyListeners.slice();
+    return this.#anyListeners.slice();
   }
 
   onAnyOutgoing(listener: AnyListener): this {
-    this.anyOutgoingListeners.push(listener);
+    this.#anyOutgoingListeners.push(listener);
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    this.anyOutgoingListeners.unshift(listener);
+    this.#anyOutgoingListeners.unshift(listener);
     return this;
   }
 
   offAnyOutgoing(listener?: AnyListener): this {
-    this.anyOutgoingListeners = listener ? this.anyOutgoingListeners.filter((l) => l !== listener) : [];
+    this.#anyOutgoingListeners = listener ? this.#anyOutgoingListeners.filter((l) => l !== listener) : [];
     return this;
   }
 
   listenersAnyOutgoing(): AnyListener[] {
-    return this.anyOutgoingListeners.slice();
+    return this.#anyOutgoingListeners.slice();
   }
 
   /** @internal */
   emitWith(flags: EmitFlags, ev: string, args: unknown[], withError = flags.timeout !== undefined): this {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     // As socket.io-client: with `retries`, every emit (with an ack or not) goes through the queue.
-    if (this.retries && !flags.queued && !flags.volatile) {
-      this.enqueue(flags, [ev, ...args]);
+    if (this.#retries && !flags.queued && !flags.volatile) {
+      this.#enqueue(flags, [ev, ...args]);
       return this;
     }
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data: data as [string] };
     if (typeof data[data.length - 1] === "function") {
       const ack = data.pop() as Fn;
-      const timeout = flags.timeout ?? this.ackTimeout;
-      packet.id = this.acks.add(
+      const timeout = flags.timeout ?? this.#ackTimeout;
+      packet.id = this.#acks.add(
         withError || timeout !== undefined
           ? (err, answer) => {
               if (!err) return ack(null, ...answer);
@@ -232,35 +232,35 @@ export class Socket extends Emitter {
     const writable = engine?.transport?.writable === true;
     if (flags.volatile && !(this.connected && writable)) return this;
     if (this.connected) {
-      this.notifyOutgoing(data);
-      this.packet(packet, flags.compress);
+      this.#notifyOutgoing(data);
+      this.#packet(packet, flags.compress);
     } else {
       this.sendBuffer.push(packet);
     }
     return this;
   }
 
-  private enqueue(flags: EmitFlags, args: unknown[]): void {
+  #enqueue(flags: EmitFlags, args: unknown[]): void {
     const ack = typeof args[args.length - 1] === "function" ? (args.pop() as Fn) : undefined;
-    const entry: QueuedEmit = { id: this.queueSeq++, tries: 0, pending: false, args, flags };
+    const entry: QueuedEmit = { id: this.#queueSeq++, tries: 0, pending: false, args, flags };
     args.push((err: Error | null, ...answer: unknown[]) => {
-      if (entry !== this.queue[0]) return; // settled already
-      if (err && entry.tries <= this.retries) {
+      if (entry !== this.#queue[0]) return; // settled already
+      if (err && entry.tries <= this.#retries) {
         entry.pending = false;
-        this.drainQueue();
+        this.#drainQueue();
         return;
       }
-      this.queue.shift();
+      this.#queue.shift();
       ack?.(err, ...answer);
-      this.drainQueue();
+      this.#drainQueue();
     });
-    this.queue.push(entry);
-    this.drainQueue();
+    this.#queue.push(entry);
+    this.#drainQueue();
   }
 
   /** Sends the head of the retry queue (one emit in flight at a time). */
-  private drainQueue(force = false): void {
-    const entry = this.queue[0];
+  #drainQueue(force = false): void {
+    const entry = this.#queue[0];
     if (!this.connected || !entry || (entry.pending && !force)) return;
     entry.pending = true;
     entry.tries++;
@@ -268,24 +268,24 @@ export class Socket extends Emitter {
     this.emitWith({ ...entry.flags, queued: true }, ev as string, args, true);
   }
 
-  private packet(packet: Packet, compress?: boolean): void {
+  #packet(packet: Packet, compress?: boolean): void {
     this.io._packet(packet, compress);
   }
 
-  private subEvents(): void {
-    if (this.subs) return;
+  #subEvents(): void {
+    if (this.#subs) return;
     const io = this.io;
-    const onOpen = () => this.onopen();
-    const onPacket = (packet: DecodedPacket) => this.onpacket(packet);
+    const onOpen = () => this.#onopen();
+    const onPacket = (packet: DecodedPacket) => this.#onpacket(packet);
     const onError = (err: Error) => {
-      if (!this.connected) this.emitReserved("connect_error", err);
+      if (!this.connected) this.#emitReserved("connect_error", err);
     };
-    const onClose = (reason: string, description?: unknown) => this.onclose(reason, description);
+    const onClose = (reason: string, description?: unknown) => this.#onclose(reason, description);
     io.on("open", onOpen);
     io.on("packet", onPacket);
     io.on("error", onError);
     io.on("close", onClose);
-    this.subs = [
+    this.#subs = [
       () => io.off("open", onOpen),
       () => io.off("packet", onPacket),
       () => io.off("error", onError),
@@ -293,106 +293,106 @@ export class Socket extends Emitter {
     ];
   }
 
-  private onopen(): void {
-    if (typeof this.auth === "function") this.auth((data) => this.sendConnect(data));
-    else this.sendConnect(this.auth);
+  #onopen(): void {
+    if (typeof this.auth === "function") this.auth((data) => this.#sendConnect(data));
+    else this.#sendConnect(this.auth);
   }
 
-  private sendConnect(auth: Record<string, unknown>): void {
-    const data = this.pid ? { pid: this.pid, offset: this.lastOffset, ...auth } : auth;
-    this.packet({ type: PacketType.CONNECT, nsp: this.nsp, data });
+  #sendConnect(auth: Record<string, unknown>): void {
+    const data = this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...auth } : auth;
+    this.#packet({ type: PacketType.CONNECT, nsp: this.nsp, data });
   }
 
-  private onpacket(packet: DecodedPacket): void {
+  #onpacket(packet: DecodedPacket): void {
     if (packet.nsp !== this.nsp) return;
     switch (packet.type) {
       case PacketType.CONNECT: {
         const sid = packet.data?.sid;
-        if (typeof sid === "string") this.onconnect(sid, packet.data?.pid as string | undefined);
-        else this.emitReserved("connect_error", new Error("It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible"));
+        if (typeof sid === "string") this.#onconnect(sid, packet.data?.pid as string | undefined);
+        else this.#emitReserved("connect_error", new Error("It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible"));
         break;
       }
       case PacketType.EVENT:
-        this.onevent(packet.data, packet.id);
+        this.#onevent(packet.data, packet.id);
         break;
       case PacketType.ACK:
-        this.acks.settle(packet.id, packet.data);
+        this.#acks.settle(packet.id, packet.data);
         break;
       case PacketType.DISCONNECT:
-        this.destroy();
-        this.onclose("io server disconnect");
+        this.#destroy();
+        this.#onclose("io server disconnect");
         break;
       case PacketType.CONNECT_ERROR: {
-        this.destroy();
+        this.#destroy();
         const data = packet.data;
         const err: ConnectError = new Error(typeof data === "string" ? data : String(data.message));
         if (typeof data === "object") err.data = data.data;
-        this.emitReserved("connect_error", err);
+        this.#emitReserved("connect_error", err);
         break;
       }
     }
   }
 
-  private onconnect(id: string, pid: string | undefined): void {
+  #onconnect(id: string, pid: string | undefined): void {
     this.id = id;
-    this.recovered = pid !== undefined && this.pid === pid;
-    this.pid = pid;
+    this.recovered = pid !== undefined && this.#pid === pid;
+    this.#pid = pid;
     this.connected = true;
-    for (const args of this.receiveBuffer.splice(0)) this.dispatch(args);
+    for (const args of this.receiveBuffer.splice(0)) this.#dispatch(args);
     for (const packet of this.sendBuffer.splice(0)) {
-      this.notifyOutgoing((packet as { data: unknown[] }).data);
-      this.packet(packet);
+      this.#notifyOutgoing((packet as { data: unknown[] }).data);
+      this.#packet(packet);
     }
     // The retry queue's head goes before "connect" listeners emit (as socket.io-client), or it would leave twice.
-    this.drainQueue(true);
-    this.emitReserved("connect");
+    this.#drainQueue(true);
+    this.#emitReserved("connect");
   }
 
-  private onevent(data: unknown[], id: number | undefined): void {
-    const args = id === undefined ? data : [...data, this.ackFor(id)];
-    if (this.connected) this.dispatch(args);
+  #onevent(data: unknown[], id: number | undefined): void {
+    const args = id === undefined ? data : [...data, this.#ackFor(id)];
+    if (this.connected) this.#dispatch(args);
     else this.receiveBuffer.push(args);
   }
 
-  private dispatch(args: unknown[]): void {
-    for (const l of this.anyListeners.slice()) l.apply(this, args as [string]);
+  #dispatch(args: unknown[]): void {
+    for (const l of this.#anyListeners.slice()) l.apply(this, args as [string]);
     emitLocal.apply(this, args as [string]);
     // With recovery, the server appends an offset to each event: the last one seen is where to resume.
     const last = args[args.length - 1];
-    if (this.pid && typeof last === "string") this.lastOffset = last;
+    if (this.#pid && typeof last === "string") this.#lastOffset = last;
   }
 
-  private ackFor(id: number): Fn {
+  #ackFor(id: number): Fn {
     let sent = false;
     return (...args: unknown[]) => {
       if (sent) return;
       sent = true;
-      this.packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
+      this.#packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
     };
   }
 
-  private onclose(reason: string, description?: unknown): void {
+  #onclose(reason: string, description?: unknown): void {
     const wasConnected = this.connected;
     this.connected = false;
     this.id = undefined;
-    if (wasConnected) this.emitReserved("disconnect", reason, description);
+    if (wasConnected) this.#emitReserved("disconnect", reason, description);
     // Emits still in the send buffer keep their acks: they go out on the next connection.
-    this.acks.rejectAll(reason, (id) => this.sendBuffer.some((p) => (p as { id?: number }).id === id));
+    this.#acks.rejectAll(reason, (id) => this.sendBuffer.some((p) => (p as { id?: number }).id === id));
   }
 
-  private destroy(): void {
-    if (this.subs) {
-      for (const dispose of this.subs) dispose();
-      this.subs = null;
+  #destroy(): void {
+    if (this.#subs) {
+      for (const dispose of this.#subs) dispose();
+      this.#subs = null;
     }
     this.io._destroy(this);
   }
 
-  private notifyOutgoing(data: unknown[]): void {
-    for (const l of this.anyOutgoingListeners.slice()) l.apply(this, data as [string]);
+  #notifyOutgoing(data: unknown[]): void {
+    for (const l of this.#anyOutgoingListeners.slice()) l.apply(this, data as [string]);
   }
 
-  private emitReserved(ev: string, ...args: unknown[]): void {
+  #emitReserved(ev: string, ...args: unknown[]): void {
     emitLocal.call(this, ev, ...args);
   }
 }
@@ -403,30 +403,33 @@ function ackError(code: string): Error {
 
 /** `socket.timeout(ms)`, `socket.volatile`, `socket.compress(b)`: an immutable view with emit flags. */
 export class SocketSender {
-  constructor(
-    private readonly socket: Socket,
-    private readonly flags: EmitFlags,
-  ) {}
+  readonly #socket: Socket;
+  readonly #flags: EmitFlags;
+
+  constructor(socket: Socket, flags: EmitFlags) {
+    this.#socket = socket;
+    this.#flags = flags;
+  }
 
   emit(ev: string, ...args: unknown[]): Socket {
-    return this.socket.emitWith(this.flags, ev, args);
+    return this.#socket.emitWith(this.#flags, ev, args);
   }
 
   emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.socket.emitWith(this.flags, ev, [...args, (err: Error | null, answer: unknown) => (err ? reject(err) : resolve(answer))], true);
+      this.#socket.emitWith(this.#flags, ev, [...args, (err: Error | null, answer: unknown) => (err ? reject(err) : resolve(answer))], true);
     });
   }
 
   timeout(ms: number): SocketSender {
-    return new SocketSender(this.socket, { ...this.flags, timeout: ms });
+    return new SocketSender(this.#socket, { ...this.#flags, timeout: ms });
   }
 
   get volatile(): SocketSender {
-    return new SocketSender(this.socket, { ...this.flags, volatile: true });
+    return new SocketSender(this.#socket, { ...this.#flags, volatile: true });
   }
 
   compress(compress: boolean): SocketSender {
-    return new SocketSender(this.socket, { ...this.flags, compress });
+    return new SocketSender(this.#socket, { ...this.#flags, compress });
   }
 }

@@ -45,11 +45,6 @@ function globalClearTimeout(handle: unknown): void {
 const NO_DATA: unknown[] = [];
 Object.freeze(NO_DATA);
 
-// Module-level timer callback: no closure per ack.
-function onTimeout(registry: AckRegistry, id: number, ms: number): void {
-  registry["expire"](id, ms);
-}
-
 /**
  * Pending acknowledgements of one socket (or one broadcast).
  *
@@ -69,25 +64,26 @@ function onTimeout(registry: AckRegistry, id: number, ms: number): void {
  * ```
  */
 export class AckRegistry {
-  private readonly setTimer: Timers["setTimeout"];
-  private readonly clearTimer: Timers["clearTimeout"];
-  private callbacks = new Map<number, AckCallback>();
+  readonly #setTimer: Timers["setTimeout"];
+  readonly #clearTimer: Timers["clearTimeout"];
+  #callbacks = new Map<number, AckCallback>();
+  // TypeScript-private, not #: ack-registry.test.ts checks that no entry is left behind.
   private timers = new Map<number, unknown>();
-  private nextId = 0;
+  #nextId = 0;
 
   constructor(options?: AckRegistryOptions) {
-    this.setTimer = options?.setTimeout ?? globalSetTimeout;
-    this.clearTimer = options?.clearTimeout ?? globalClearTimeout;
+    this.#setTimer = options?.setTimeout ?? globalSetTimeout;
+    this.#clearTimer = options?.clearTimeout ?? globalClearTimeout;
   }
 
   /** Number of pending acks. */
   get size(): number {
-    return this.callbacks.size;
+    return this.#callbacks.size;
   }
 
   /** Whether an ack with this id is pending. */
   has(id: number): boolean {
-    return this.callbacks.has(id);
+    return this.#callbacks.has(id);
   }
 
   /**
@@ -97,10 +93,10 @@ export class AckRegistry {
    *   `Infinity`) to wait until the ACK or `rejectAll()`.
    */
   add(callback: AckCallback, timeoutMs?: number): number {
-    let id = this.nextId;
+    let id = this.#nextId;
     // Ids only wrap after 2^53 acks; skip any still pending when they do.
-    while (this.callbacks.has(id)) id = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
-    this.nextId = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
+    while (this.#callbacks.has(id)) id = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
+    this.#nextId = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
     this.set(id, callback, timeoutMs);
     return id;
   }
@@ -113,13 +109,13 @@ export class AckRegistry {
    */
   set(id: number, callback: AckCallback, timeoutMs?: number): void {
     if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(VERBOSE ? `ack id: expected a non-negative safe integer, got ${id}` : "ack id " + id);
-    if (this.callbacks.has(id)) throw new RangeError(VERBOSE ? `ack id: expected an id that is not pending, got ${id}` : "ack id " + id);
+    if (this.#callbacks.has(id)) throw new RangeError(VERBOSE ? `ack id: expected an id that is not pending, got ${id}` : "ack id " + id);
     if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
       throw new RangeError(VERBOSE ? `timeoutMs: expected a number >= 0 or undefined, got ${timeoutMs}` : "timeoutMs " + timeoutMs);
     }
-    this.callbacks.set(id, callback);
+    this.#callbacks.set(id, callback);
     if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-      this.timers.set(id, this.setTimer(onTimeout, timeoutMs, this, id, timeoutMs));
+      this.timers.set(id, this.#setTimer(AckRegistry.#onTimeout, timeoutMs, this, id, timeoutMs));
     }
   }
 
@@ -129,7 +125,7 @@ export class AckRegistry {
    *   already settled, timed out, or rejected.
    */
   settle(id: number, data: unknown[]): boolean {
-    const callback = this.take(id);
+    const callback = this.#take(id);
     if (callback === undefined) return false;
     callback(null, data);
     return true;
@@ -137,7 +133,7 @@ export class AckRegistry {
 
   /** Forgets ack `id` without calling its callback (for example, the EVENT could not be sent). */
   delete(id: number): boolean {
-    return this.take(id) !== undefined;
+    return this.#take(id) !== undefined;
   }
 
   /**
@@ -148,20 +144,20 @@ export class AckRegistry {
    *   the acks of emits still buffered for the next connection).
    */
   rejectAll(reason = "the connection closed", keep?: (id: number) => boolean): void {
-    const callbacks = this.callbacks;
+    const callbacks = this.#callbacks;
     if (callbacks.size === 0) return;
     const timers = this.timers;
-    this.callbacks = new Map();
+    this.#callbacks = new Map();
     this.timers = new Map();
     let failed = false;
     let first: unknown;
     for (const [id, callback] of callbacks) {
       if (keep !== undefined && keep(id)) {
-        this.callbacks.set(id, callback);
+        this.#callbacks.set(id, callback);
         if (timers.has(id)) this.timers.set(id, timers.get(id));
         continue;
       }
-      if (timers.has(id)) this.clearTimer(timers.get(id));
+      if (timers.has(id)) this.#clearTimer(timers.get(id));
       try {
         callback(new AckError("ACK_CLOSED", id, VERBOSE && `expected an ack for id ${id}, got none before ${reason}`), NO_DATA);
       } catch (error) {
@@ -174,24 +170,28 @@ export class AckRegistry {
     if (failed) throw first;
   }
 
-  private take(id: number): AckCallback | undefined {
-    const callback = this.callbacks.get(id);
+  #take(id: number): AckCallback | undefined {
+    const callback = this.#callbacks.get(id);
     if (callback === undefined) return undefined;
-    this.callbacks.delete(id);
+    this.#callbacks.delete(id);
     // has() rather than a get() !== undefined test: an injected setTimeout may return undefined.
     if (this.timers.size !== 0 && this.timers.has(id)) {
       const handle = this.timers.get(id);
       this.timers.delete(id);
-      this.clearTimer(handle);
+      this.#clearTimer(handle);
     }
     return callback;
   }
 
-  /** Called by the timer (through `onTimeout`). */
-  private expire(id: number, ms: number): void {
-    const callback = this.callbacks.get(id);
+  /** The timer callback: one static function, so no closure per ack. */
+  static #onTimeout(registry: AckRegistry, id: number, ms: number): void {
+    registry.#expire(id, ms);
+  }
+
+  #expire(id: number, ms: number): void {
+    const callback = this.#callbacks.get(id);
     if (callback === undefined) return;
-    this.callbacks.delete(id);
+    this.#callbacks.delete(id);
     this.timers.delete(id);
     callback(new AckError("ACK_TIMEOUT", id, VERBOSE && `expected an ack for id ${id} within ${ms} ms, got none`), NO_DATA);
   }

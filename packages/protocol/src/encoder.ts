@@ -44,10 +44,10 @@ const TYPE_TEXT = ["0", "1", "2", "3", "4", "5", "6"] as const;
  * ```
  */
 export class Encoder {
-  private readonly replacer: JsonReplacer | undefined;
+  readonly #replacer: JsonReplacer | undefined;
 
   constructor(options?: EncoderOptions) {
-    this.replacer = options?.replacer;
+    this.#replacer = options?.replacer;
   }
 
   /**
@@ -65,13 +65,13 @@ export class Encoder {
     const data = (packet as { data?: unknown }).data;
     try {
       if (type === PacketType.EVENT || type === PacketType.ACK) {
-        if (!hasBinary(data)) return [this.text(text, packet, data)];
-        return this.binary(type + 3, packet, data);
+        if (!hasBinary(data)) return [this.#text(text, packet, data)];
+        return this.#binary(type + 3, packet, data);
       }
       if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-        return this.binary(type, packet, data);
+        return this.#binary(type, packet, data);
       }
-      return [this.text(text, packet, data)];
+      return [this.#text(text, packet, data)];
     } catch (error) {
       if (error instanceof EncodeError) throw error;
       throw new EncodeError(
@@ -82,7 +82,7 @@ export class Encoder {
     }
   }
 
-  private text(head: string, packet: Packet, data: unknown): string {
+  #text(head: string, packet: Packet, data: unknown): string {
     const nsp = packet.nsp;
     if (nsp && nsp !== "/") {
       if (nsp.charCodeAt(0) !== 0x2f /* "/" */) throw badNamespace(nsp);
@@ -94,17 +94,17 @@ export class Encoder {
       head += id;
     }
     // Same concatenation as socket.io-parser, including its null check.
-    if (data != null) head += JSON.stringify(data, this.replacer);
+    if (data != null) head += JSON.stringify(data, this.#replacer);
     return head;
   }
 
-  private binary(type: number, packet: Packet, data: unknown): EncodedPacket {
+  #binary(type: number, packet: Packet, data: unknown): EncodedPacket {
     const buffers: Binary[] = [];
     const json = deconstruct(data, buffers);
     // An explicit BINARY_* packet without binary would read "50-", which no
     // decoder accepts: send it as the plain EVENT / ACK it is.
-    if (buffers.length === 0) return [this.text(TYPE_TEXT[type - 3] as string, packet, json)];
-    const out = [this.text(type + "" + buffers.length + "-", packet, json)] as EncodedPacket;
+    if (buffers.length === 0) return [this.#text(TYPE_TEXT[type - 3] as string, packet, json)];
+    const out = [this.#text(type + "" + buffers.length + "-", packet, json)] as EncodedPacket;
     for (let i = 0; i < buffers.length; i++) out.push(buffers[i] as Binary);
     return out;
   }
