@@ -37,8 +37,8 @@ const common = {
   target: "es2022",
   legalComments: "none",
   plugins: [workspaceSources],
-  // Short error messages (codes unchanged): see VERBOSE in packages/protocol/src/errors.ts.
-  define: { __DUPLEX_TERSE__: "true" },
+  // Short error messages (codes unchanged): see packages/protocol/src/errors.ts.
+  define: { "globalThis.__DUPLEX_TERSE__": "true" },
   logLevel: "warning",
 };
 

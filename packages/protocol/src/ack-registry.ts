@@ -2,7 +2,7 @@
 // pending callbacks, per-ack timeouts, and cleanup when the socket goes away.
 // Socket.IO v5: an EVENT with an id asks for an ACK carrying the same id.
 
-import { AckError, VERBOSE } from "./errors";
+import { AckError } from "./errors";
 
 /**
  * Receives the outcome of one acknowledgement, exactly once: `(null, data)`
@@ -108,10 +108,10 @@ export class AckRegistry {
    *   already pending, or `timeoutMs` is negative or NaN.
    */
   set(id: number, callback: AckCallback, timeoutMs?: number): void {
-    if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(VERBOSE ? `ack id: expected a non-negative safe integer, got ${id}` : "ack id " + id);
-    if (this.#callbacks.has(id)) throw new RangeError(VERBOSE ? `ack id: expected an id that is not pending, got ${id}` : "ack id " + id);
+    if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `ack id: expected a non-negative safe integer, got ${id}` : "ack id " + id);
+    if (this.#callbacks.has(id)) throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `ack id: expected an id that is not pending, got ${id}` : "ack id " + id);
     if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
-      throw new RangeError(VERBOSE ? `timeoutMs: expected a number >= 0 or undefined, got ${timeoutMs}` : "timeoutMs " + timeoutMs);
+      throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `timeoutMs: expected a number >= 0 or undefined, got ${timeoutMs}` : "timeoutMs " + timeoutMs);
     }
     this.#callbacks.set(id, callback);
     if (timeoutMs !== undefined && timeoutMs !== Infinity) {
@@ -159,7 +159,7 @@ export class AckRegistry {
       }
       if (timers.has(id)) this.#clearTimer(timers.get(id));
       try {
-        callback(new AckError("ACK_CLOSED", id, VERBOSE && `expected an ack for id ${id}, got none before ${reason}`), NO_DATA);
+        callback(new AckError("ACK_CLOSED", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id}, got none before ${reason}`), NO_DATA);
       } catch (error) {
         if (!failed) {
           failed = true;
@@ -193,6 +193,6 @@ export class AckRegistry {
     if (callback === undefined) return;
     this.#callbacks.delete(id);
     this.timers.delete(id);
-    callback(new AckError("ACK_TIMEOUT", id, VERBOSE && `expected an ack for id ${id} within ${ms} ms, got none`), NO_DATA);
+    callback(new AckError("ACK_TIMEOUT", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id} within ${ms} ms, got none`), NO_DATA);
   }
 }

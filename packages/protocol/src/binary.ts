@@ -3,8 +3,6 @@
 // Spec: socket.io-protocol v5, "Packet encoding" → binary events: each binary
 // value becomes {"_placeholder":true,"num":n} and travels as message n+1.
 
-import { VERBOSE } from "./errors";
-
 /**
  * The part of the `Blob` interface Duplex relies on. Declared here so the
  * package's types need neither the DOM nor Node typings.
@@ -189,9 +187,8 @@ function visit(
   if (!Array.isArray(value) && (value as { _placeholder?: unknown })._placeholder === true && hasOwn.call(value, "_placeholder")) {
     const num: unknown = (value as { num?: unknown }).num;
     if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= attachments) {
-      if (!VERBOSE) return ""; // terse builds: the decoder's error is its code
-      const got = typeof num === "string" ? JSON.stringify(num.slice(0, 40)) : typeof num === "number" ? String(num) : typeof num;
-      return `expected a placeholder num that is an integer from 0 to ${attachments - 1}, got ${got}`;
+      if (globalThis.__DUPLEX_TERSE__) return ""; // terse builds: the decoder's error is its code
+      return `expected a placeholder num that is an integer from 0 to ${attachments - 1}, got ${describeNum(num)}`;
     }
     sites.holders.push(holder);
     sites.keys.push(key);
@@ -200,6 +197,10 @@ function visit(
   }
   stack.push(value);
   return undefined;
+}
+
+function describeNum(num: unknown): string {
+  return typeof num === "string" ? JSON.stringify(num.slice(0, 40)) : typeof num === "number" ? String(num) : typeof num;
 }
 
 /** Puts attachments into the places `findPlaceholders` recorded (mutates the payload). */

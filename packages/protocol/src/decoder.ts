@@ -6,7 +6,7 @@
 //   <type 0-6>[<attachments>"-"]["/"<nsp>","][<ack id>][<JSON payload>]
 
 import { findPlaceholders, isBinary, reconstruct, type Binary, type PlaceholderSites } from "./binary";
-import { DecodeError, VERBOSE, type DecodeErrorCode } from "./errors";
+import { DecodeError, type DecodeErrorCode } from "./errors";
 import { exceedsDepth } from "./json-depth";
 import {
   PacketType,
@@ -94,9 +94,9 @@ export class Decoder {
     this.#maxDepth = options?.maxDepth ?? 1000;
     this.#reviver = options?.reviver;
     if (!Number.isSafeInteger(this.#maxAttachments) || this.#maxAttachments < 0) {
-      throw new RangeError(VERBOSE ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
+      throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
     }
-    if (!(this.#maxDepth >= 1)) throw new RangeError(VERBOSE ? `maxDepth: expected a number >= 1, got ${this.#maxDepth}` : "maxDepth");
+    if (!(this.#maxDepth >= 1)) throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxDepth: expected a number >= 1, got ${this.#maxDepth}` : "maxDepth");
   }
 
   /** Attachments the current binary packet still waits for (0 when idle). */
@@ -113,7 +113,7 @@ export class Decoder {
   add(chunk: WireChunk): void {
     if (typeof chunk === "string") this.#addText(chunk);
     else if (isBinary(chunk)) this.#addAttachment(chunk);
-    else this.#fail("INVALID_INPUT", VERBOSE && `expected a string or binary data, got ${describe(chunk)}`);
+    else this.#fail("INVALID_INPUT", !globalThis.__DUPLEX_TERSE__ && `expected a string or binary data, got ${describe(chunk)}`);
   }
 
   /** Drops a partially received binary packet. The decoder holds nothing afterwards and may be reused. */
@@ -121,7 +121,7 @@ export class Decoder {
     this.#pending = null;
   }
 
-  /** `message` is false in terse builds (see VERBOSE): the error's message is then its code. */
+  /** `message` is false in terse builds (see errors.ts): the error's message is then its code. */
   #fail(code: DecodeErrorCode, message: string | false): void {
     this.#pending = null;
     this.#handler.onError(new DecodeError(code, message));
@@ -130,7 +130,7 @@ export class Decoder {
   #addAttachment(chunk: Binary): void {
     const p = this.#pending;
     if (p === null) {
-      this.#fail("UNEXPECTED_ATTACHMENT", VERBOSE && "expected a packet's text, got binary data while no binary packet awaits attachments");
+      this.#fail("UNEXPECTED_ATTACHMENT", !globalThis.__DUPLEX_TERSE__ && "expected a packet's text, got binary data while no binary packet awaits attachments");
       return;
     }
     p.received.push(chunk);
@@ -144,13 +144,13 @@ export class Decoder {
   #addText(text: string): void {
     if (this.#pending !== null) {
       const awaiting = this.awaitingAttachments;
-      this.#fail("ATTACHMENTS_PENDING", VERBOSE && `expected ${awaiting} more binary attachment(s), got a text message`);
+      this.#fail("ATTACHMENTS_PENDING", !globalThis.__DUPLEX_TERSE__ && `expected ${awaiting} more binary attachment(s), got a text message`);
       return;
     }
     const n = text.length;
     const type = text.charCodeAt(0) - DIGIT_0;
     if (!(type >= 0 && type <= 6)) {
-      this.#fail("INVALID_PACKET_TYPE", VERBOSE && `expected a packet type digit from 0 to 6, got ${excerpt(text, 0)}`);
+      this.#fail("INVALID_PACKET_TYPE", !globalThis.__DUPLEX_TERSE__ && `expected a packet type digit from 0 to 6, got ${excerpt(text, 0)}`);
       return;
     }
     let i = 1;
@@ -162,16 +162,16 @@ export class Decoder {
       while (i < n && isDigit(text.charCodeAt(i))) i++;
       const digits = i - start;
       if (digits === 0 || text.charCodeAt(i) !== DASH) {
-        this.#fail("INVALID_ATTACHMENTS", VERBOSE && `expected an attachment count followed by "-", got ${excerpt(text, start)}`);
+        this.#fail("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count followed by "-", got ${excerpt(text, start)}`);
         return;
       }
       if (digits > MAX_SAFE_DIGITS - 1 || (attachments = Number(text.slice(start, i))) > this.#maxAttachments) {
-        const got = digits > 12 ? `a ${digits}-digit number` : text.slice(start, i);
-        this.#fail("TOO_MANY_ATTACHMENTS", VERBOSE && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
+        const got = !globalThis.__DUPLEX_TERSE__ && (digits > 12 ? `a ${digits}-digit number` : text.slice(start, i));
+        this.#fail("TOO_MANY_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
         return;
       }
       if (attachments === 0 || text.charCodeAt(start) === DIGIT_0) {
-        this.#fail("INVALID_ATTACHMENTS", VERBOSE && `expected an attachment count from 1 without leading zeros, got ${text.slice(start, i)}`);
+        this.#fail("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count from 1 without leading zeros, got ${text.slice(start, i)}`);
         return;
       }
       i++;
@@ -194,16 +194,16 @@ export class Decoder {
       while (i < n && isDigit(text.charCodeAt(i))) i++;
       const digits = i - start;
       if (type !== PacketType.EVENT && type !== PacketType.ACK && type !== PacketType.BINARY_EVENT && type !== PacketType.BINARY_ACK) {
-        this.#fail("INVALID_ACK_ID", VERBOSE && `expected no ack id on a packet of type ${type}, got ${excerpt(text, start)}`);
+        this.#fail("INVALID_ACK_ID", !globalThis.__DUPLEX_TERSE__ && `expected no ack id on a packet of type ${type}, got ${excerpt(text, start)}`);
         return;
       }
       if (digits > MAX_SAFE_DIGITS || !Number.isSafeInteger((id = Number(text.slice(start, i)))) || (digits > 1 && text.charCodeAt(start) === DIGIT_0)) {
-        const got = digits > 20 ? `a ${digits}-digit number` : text.slice(start, i);
-        this.#fail("INVALID_ACK_ID", VERBOSE && `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${got}`);
+        const got = !globalThis.__DUPLEX_TERSE__ && (digits > 20 ? `a ${digits}-digit number` : text.slice(start, i));
+        this.#fail("INVALID_ACK_ID", !globalThis.__DUPLEX_TERSE__ && `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${got}`);
         return;
       }
     } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
-      this.#fail("INVALID_ACK_ID", VERBOSE && `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`);
+      this.#fail("INVALID_ACK_ID", !globalThis.__DUPLEX_TERSE__ && `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`);
       return;
     }
 
@@ -214,26 +214,26 @@ export class Decoder {
       if (c !== 0x5b && c !== 0x7b && c !== 0x22) {
         const comma = nsp === "/" ? text.indexOf(",", i) : -1;
         if (comma !== -1 && !/[[{"]/.test(text.slice(i, comma))) {
-          this.#fail("INVALID_NAMESPACE", VERBOSE && `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`);
+          this.#fail("INVALID_NAMESPACE", !globalThis.__DUPLEX_TERSE__ && `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`);
         } else {
-          this.#fail("INVALID_PAYLOAD", VERBOSE && `expected a JSON array, object or string payload, got ${excerpt(text, i)}`);
+          this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected a JSON array, object or string payload, got ${excerpt(text, i)}`);
         }
         return;
       }
       if (exceedsDepth(text, i, this.#maxDepth)) {
-        this.#fail("PAYLOAD_TOO_DEEP", VERBOSE && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
+        this.#fail("PAYLOAD_TOO_DEEP", !globalThis.__DUPLEX_TERSE__ && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
         return;
       }
       try {
         data = JSON.parse(text.slice(i), this.#reviver);
       } catch (error) {
-        this.#fail("INVALID_PAYLOAD", VERBOSE && `expected valid JSON after the header, got ${excerpt(text, i)} (${error instanceof Error ? error.message : "parse error"})`);
+        this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected valid JSON after the header, got ${excerpt(text, i)} (${error instanceof Error ? error.message : "parse error"})`);
         return;
       }
     }
     const problem = payloadProblem(type as PacketType, data);
     if (problem !== undefined) {
-      this.#fail("INVALID_PAYLOAD", VERBOSE && `expected ${problem} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
+      this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected ${problem} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
       return;
     }
 
@@ -264,7 +264,7 @@ export class Decoder {
       sites = findPlaceholders(data, attachments);
     } catch (error) {
       // Only a reviver can make JSON throw on access (getters) or loop.
-      this.#fail("INVALID_PAYLOAD", VERBOSE && `expected plain JSON data, got an error while reading it: ${error instanceof Error ? error.message : "unknown"}`);
+      this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected plain JSON data, got an error while reading it: ${error instanceof Error ? error.message : "unknown"}`);
       return;
     }
     if (typeof sites === "string") {

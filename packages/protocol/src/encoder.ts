@@ -5,7 +5,7 @@
 // where the namespace is written only when it is not "/".
 
 import { deconstruct, hasBinary, type Binary } from "./binary";
-import { EncodeError, VERBOSE } from "./errors";
+import { EncodeError } from "./errors";
 import { PacketType, isAckId, type Packet } from "./packet";
 
 /** `JSON.stringify`'s replacer function. */
@@ -60,7 +60,7 @@ export class Encoder {
     const type = packet.type;
     const text = TYPE_TEXT[type];
     if (text === undefined) {
-      throw new EncodeError("INVALID_PACKET", VERBOSE && `expected a packet type from 0 to 6, got ${String(type)}`);
+      throw new EncodeError("INVALID_PACKET", !globalThis.__DUPLEX_TERSE__ && `expected a packet type from 0 to 6, got ${String(type)}`);
     }
     const data = (packet as { data?: unknown }).data;
     try {
@@ -76,7 +76,7 @@ export class Encoder {
       if (error instanceof EncodeError) throw error;
       throw new EncodeError(
         "UNSERIALIZABLE_DATA",
-        VERBOSE ? `expected packet data that JSON can represent, got an error while serialising it: ${String(error)}` : String(error),
+        !globalThis.__DUPLEX_TERSE__ ? `expected packet data that JSON can represent, got an error while serialising it: ${String(error)}` : String(error),
         { cause: error },
       );
     }
@@ -111,9 +111,9 @@ export class Encoder {
 }
 
 function badNamespace(nsp: string): EncodeError {
-  return new EncodeError("INVALID_PACKET", VERBOSE && `expected a namespace starting with "/", got ${JSON.stringify(nsp.slice(0, 40))}`);
+  return new EncodeError("INVALID_PACKET", !globalThis.__DUPLEX_TERSE__ && `expected a namespace starting with "/", got ${JSON.stringify(nsp.slice(0, 40))}`);
 }
 
 function badAckId(id: unknown): EncodeError {
-  return new EncodeError("INVALID_PACKET", VERBOSE && `expected an ack id that is a non-negative safe integer, got ${typeof id === "number" ? id : typeof id}`);
+  return new EncodeError("INVALID_PACKET", !globalThis.__DUPLEX_TERSE__ && `expected an ack id that is a non-negative safe integer, got ${typeof id === "number" ? id : typeof id}`);
 }

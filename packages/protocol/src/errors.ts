@@ -2,16 +2,13 @@
 // (and close sessions with them as the reason); messages are for people and
 // may change.
 
-declare const __DUPLEX_TERSE__: boolean | undefined;
-
-/**
- * Whether messages are written out in full. The browser bundles define
- * `__DUPLEX_TERSE__` (scripts/bundle.mjs), so there this is the constant
- * `false`, the minifier drops every long message, and an error's message is
- * its code plus what fits in a few bytes (issue 5: the bundle is budgeted).
- * Codes are the same either way; Node and other bundlers get the full text.
- */
-export const VERBOSE = typeof __DUPLEX_TERSE__ == "undefined" || !__DUPLEX_TERSE__;
+// Messages are full, or terse in the browser bundles (issue 5: they are
+// budgeted). A message is written `!globalThis.__DUPLEX_TERSE__ && \`…\``
+// (or `? long : short`): scripts/bundle.mjs defines that expression as true,
+// so the minifier drops the long text and every helper only it uses, where
+// an imported constant would be folded too late to drop the helpers. A terse
+// error's message is its code, or its code's facts in a few bytes. Codes are
+// the same either way; Node and other bundlers get the full text.
 
 /** Why a decoder refused its input. */
 export type DecodeErrorCode =
@@ -69,7 +66,7 @@ export class ProtocolError<C extends ProtocolErrorCode = ProtocolErrorCode> exte
   override name = "ProtocolError";
   readonly code: C;
 
-  /** `message` false (a terse build, see {@link VERBOSE}): the code is the message. */
+  /** `message` false (a terse build): the code is the message. */
   constructor(code: C, message: string | false, options?: { cause?: unknown }) {
     super(message || code, options);
     this.code = code;

@@ -1,5 +1,5 @@
 import { SEP } from "./codec";
-import { DOCS, EngineClientError, show, VERBOSE, type EngineClientErrorCode } from "./errors";
+import { DOCS, EngineClientError, show, type EngineClientErrorCode } from "./errors";
 
 /**
  * Tells an Engine.IO v4 handshake from everything else, so that a client
@@ -30,19 +30,19 @@ export function diagnose(status: number, body: string, where: string): EngineCli
   const ok = status == 101 || status == 200;
   if (ok && first[0] == "0" && typeof j?.sid == "string") return;
   let code: EngineClientErrorCode = "NOT_ENGINE_IO";
-  let what = VERBOSE && 'not Engine.IO, expected an open packet 0{"sid":…}';
+  let what = !globalThis.__DUPLEX_TERSE__ && 'not Engine.IO, expected an open packet 0{"sid":…}';
   let server: { code: number; message: string } | undefined;
   if (V3.test(body)) {
     code = "UNSUPPORTED_PROTOCOL_VERSION";
-    what = VERBOSE && "Engine.IO v3 (length-prefixed payload), expected v4";
+    what = !globalThis.__DUPLEX_TERSE__ && "Engine.IO v3 (length-prefixed payload), expected v4";
   } else if (!ok && typeof j?.code == "number" && typeof j.message == "string") {
     server = { code: j.code, message: j.message };
     // engine.io's error code 5 is "Unsupported protocol version".
     code = j.code == 5 ? "UNSUPPORTED_PROTOCOL_VERSION" : "HANDSHAKE_ERROR";
-    what = VERBOSE && (j.code == 5 ? "EIO=4 refused, expected Engine.IO v4" : "handshake refused");
+    what = !globalThis.__DUPLEX_TERSE__ && (j.code == 5 ? "EIO=4 refused, expected Engine.IO v4" : "handshake refused");
   }
   const got = `HTTP ${status} ${show(body)}`;
-  return new EngineClientError(code, VERBOSE ? `${where}: ${what}; got ${got}${DOCS}` : got, status, body.slice(0, 100), server);
+  return new EngineClientError(code, !globalThis.__DUPLEX_TERSE__ ? `${where}: ${what}; got ${got}${DOCS}` : got, status, body.slice(0, 100), server);
 }
 
 /**

@@ -11,17 +11,12 @@
  * | `PING_TIMEOUT` | the server was silent for pingInterval + pingTimeout |
  * | `PARSER_ERROR` | the server sent a packet this client cannot decode |
  */
-declare const __DUPLEX_TERSE__: boolean | undefined;
-
-/**
- * Whether messages are written out in full. The browser bundles of
- * @duplex/client define `__DUPLEX_TERSE__` (scripts/bundle.mjs), so there this
- * is the constant `false`, the minifier drops the long messages, and a
- * message is the code's facts in a few bytes (HTTP status, what arrived).
- * Codes and the `status` / `received` / `serverError` fields are the same
- * either way (issue 5: the bundle is budgeted).
- */
-export const VERBOSE = typeof __DUPLEX_TERSE__ == "undefined" || !__DUPLEX_TERSE__;
+// Messages are full, or terse in the browser bundles (issue 5: they are
+// budgeted). A message is written `!globalThis.__DUPLEX_TERSE__ ? long : short`
+// (or `&& long`): scripts/bundle.mjs defines that expression as true, so the
+// minifier drops the long text and what only it uses. A terse message keeps
+// the facts (HTTP status, what arrived); codes and the `status` / `received`
+// / `serverError` fields are the same either way.
 
 export type EngineClientErrorCode =
   | "NOT_ENGINE_IO"
@@ -47,7 +42,7 @@ export class EngineClientError extends Error {
   /** The server's Engine.IO error body, for HANDSHAKE_ERROR and a `{"code":5}` version mismatch. */
   declare readonly serverError?: { code: number; message: string };
 
-  /** `message` false (terse builds, see VERBOSE): the code is the message. */
+  /** `message` false (a terse build): the code is the message. */
   constructor(
     code: EngineClientErrorCode,
     message: string | false,

@@ -1,7 +1,7 @@
 import { payloadLength, type Packet, type RawData } from "./codec";
 import { probe } from "./diagnose";
 import { Emitter } from "./emitter";
-import { DOCS, EngineClientError, VERBOSE } from "./errors";
+import { DOCS, EngineClientError } from "./errors";
 import { failed, worked } from "./fallback";
 import { Watchdog } from "./heartbeat";
 import type { SocketOptions, TransportName } from "./options";
@@ -89,7 +89,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     const key = (this.#e = endpoint(uri, o)).key;
     this.platform = platform;
     this.binaryType = platform.binaryType;
-    this.#dog = new Watchdog(() => this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", VERBOSE && "server silent for pingInterval + pingTimeout")), o.clock);
+    this.#dog = new Watchdog(() => this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", !globalThis.__DUPLEX_TERSE__ && "server silent for pingInterval + pingTimeout")), o.clock);
     let list = o.transports || ["polling", "websocket"];
     if (o.retryWebSocket) failed.delete(key);
     if (failed.has(key) && list[1]) list = list.filter((t) => t != "websocket");
@@ -173,14 +173,14 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     const ws = soft && this.transport.name == "websocket";
     if (ws) this.#wsFailed = true;
     if (soft && this.#todo.length) return this.#next();
-    err ||= new EngineClientError("TRANSPORT_ERROR", VERBOSE && "closed before the handshake");
+    err ||= new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ && "closed before the handshake");
     if (!ws) return this.#fail(err);
     // A WebSocket was the last hope: ask over HTTP what the endpoint is.
     this.#probe((r) => {
       if (this.readyState == "opening") {
         this.#fail(
           r === null
-            ? new EngineClientError("TRANSPORT_ERROR", VERBOSE ? `${err.message}; polling works: a proxy blocks WebSocket? Allow "polling"${DOCS}` : err.message + "; polling works", err.status, err.received)
+            ? new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ ? `${err.message}; polling works: a proxy blocks WebSocket? Allow "polling"${DOCS}` : err.message + "; polling works", err.status, err.received)
             : r || err,
         );
       }

@@ -1,6 +1,6 @@
 import { decodePayload, encodePayload, type Packet } from "../codec";
 import { diagnose } from "../diagnose";
-import { EngineClientError, show, VERBOSE } from "../errors";
+import { EngineClientError, show } from "../errors";
 import type { Transport, TransportContext, TransportHandler } from "./transport";
 
 /**
@@ -121,12 +121,12 @@ export class PollingTransport implements Transport {
       text = await r.text();
     } catch (e) {
       // No answer at all: another transport may do better (soft) if the session is not open yet.
-      if (!this.#closed) this.#fail(new EngineClientError("TRANSPORT_ERROR", VERBOSE ? `${what}: ${e}` : String(e)), !c.id);
+      if (!this.#closed) this.#fail(new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ ? `${what}: ${e}` : String(e)), !c.id);
       return;
     }
     if (this.#closed) return;
     const err = c.id
-      ? status != 200 && new EngineClientError("TRANSPORT_ERROR", (VERBOSE ? what + ": HTTP " : "HTTP ") + status + " " + show(text), status, text.slice(0, 100))
+      ? status != 200 && new EngineClientError("TRANSPORT_ERROR", (!globalThis.__DUPLEX_TERSE__ ? what + ": HTTP " : "HTTP ") + status + " " + show(text), status, text.slice(0, 100))
       : diagnose(status, text, what);
     if (!err) return text;
     this.#fail(err);

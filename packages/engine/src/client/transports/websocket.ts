@@ -1,6 +1,6 @@
 import { decodePacket, encodeFrame, type Packet, type RawData } from "../codec";
 import { diagnose } from "../diagnose";
-import { DOCS, EngineClientError, show, VERBOSE } from "../errors";
+import { DOCS, EngineClientError, show } from "../errors";
 import { clock, type WebSocketLike } from "../platform";
 import type { Transport, TransportContext, TransportHandler } from "./transport";
 
@@ -44,12 +44,12 @@ export class WebSocketTransport implements Transport {
       this.close();
       this.h.onTransportClose(err, true);
     };
-    let timer: unknown = timers.setTimeout(() => expire(new EngineClientError("TRANSPORT_ERROR", VERBOSE ? `WebSocket ${url}: not open within ${4 * ms} ms` : "not open")), 4 * ms);
+    let timer: unknown = timers.setTimeout(() => expire(new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ ? `WebSocket ${url}: not open within ${4 * ms} ms` : "not open")), 4 * ms);
     this.#stop = () => timers.clearTimeout(timer);
     ws.onopen = () => {
       timers.clearTimeout(timer);
       timer = timers.setTimeout(
-        () => expire(new EngineClientError(handshake ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", VERBOSE ? `WebSocket ${url}: no frame within ${ms} ms of opening; got nothing${DOCS}` : "no frame", 101, "")),
+        () => expire(new EngineClientError(handshake ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ ? `WebSocket ${url}: no frame within ${ms} ms of opening; got nothing${DOCS}` : "no frame", 101, "")),
         ms,
       );
       // Read now, so a binaryType set right after construction applies.
@@ -84,7 +84,7 @@ export class WebSocketTransport implements Transport {
       // A clean close of a running session is the server's "transport close", not an error.
       this.h.onTransportClose(
         silent || this.#why
-          ? new EngineClientError("TRANSPORT_ERROR", `${VERBOSE ? `WebSocket ${url}: ` : ""}${this.#why} close ${code}${VERBOSE && silent ? " before any frame" : ""}`)
+          ? new EngineClientError("TRANSPORT_ERROR", `${!globalThis.__DUPLEX_TERSE__ ? `WebSocket ${url}: ` : ""}${this.#why} close ${code}${!globalThis.__DUPLEX_TERSE__ && silent ? " before any frame" : ""}`)
           : undefined,
         silent,
       );
