@@ -9,9 +9,10 @@ import { findPlaceholders, isBinary, reconstruct, type Binary, type PlaceholderS
 import { DecodeError, type DecodeErrorCode } from "./errors";
 import { exceedsDepth } from "./json-depth";
 import {
+  EXPECTED_PAYLOAD,
   PacketType,
   describe,
-  payloadProblem,
+  validPayload,
   type AckPacket,
   type DecodedPacket,
   type EventPacket,
@@ -231,9 +232,8 @@ export class Decoder {
         return;
       }
     }
-    const problem = payloadProblem(type as PacketType, data);
-    if (problem !== undefined) {
-      this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected ${problem} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
+    if (!validPayload(type as PacketType, data)) {
+      this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected ${EXPECTED_PAYLOAD[type]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
       return;
     }
 

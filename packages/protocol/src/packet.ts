@@ -142,32 +142,36 @@ export function isAckId(id: unknown): id is number {
   return typeof id === "number" && Number.isSafeInteger(id) && id >= 0;
 }
 
-/**
- * Checks a payload against the rules of its packet type.
- * Returns `undefined` when it is valid, else what was expected (for the error message).
- */
-export function payloadProblem(type: PacketType, data: unknown): string | undefined {
+/** Whether a payload keeps the rules of its packet type. */
+export function validPayload(type: PacketType, data: unknown): boolean {
   switch (type) {
     case PacketType.CONNECT:
-      return data === undefined || isPayloadObject(data) ? undefined : "no payload or a JSON object";
+      return data === undefined || isPayloadObject(data);
     case PacketType.DISCONNECT:
-      return data === undefined ? undefined : "no payload";
+      return data === undefined;
     case PacketType.EVENT:
     case PacketType.BINARY_EVENT:
-      if (Array.isArray(data) && data.length > 0) {
-        const name: unknown = data[0];
-        if (typeof name === "string" || typeof name === "number") return undefined;
-      }
-      return "a non-empty array whose first element (the event name) is a string or a number";
+      return Array.isArray(data) && data.length > 0 && (typeof data[0] === "string" || typeof data[0] === "number");
     case PacketType.ACK:
     case PacketType.BINARY_ACK:
-      return Array.isArray(data) ? undefined : "an array";
+      return Array.isArray(data);
     case PacketType.CONNECT_ERROR:
-      return typeof data === "string" || isPayloadObject(data) ? undefined : "a string or a JSON object";
+      return typeof data === "string" || isPayloadObject(data);
     default:
-      return "a known packet type";
+      return false;
   }
 }
+
+/** What each packet type's payload must be, by type number (for error messages). */
+export const EXPECTED_PAYLOAD = [
+  "no payload or a JSON object",
+  "no payload",
+  "a non-empty array whose first element (the event name) is a string or a number",
+  "an array",
+  "a string or a JSON object",
+  "a non-empty array whose first element (the event name) is a string or a number",
+  "an array",
+];
 
 /**
  * Type guard for packets that did not come from Duplex's own decoder (for
@@ -189,7 +193,7 @@ export function isPacket(value: unknown): value is Packet {
   const takesId = t === PacketType.EVENT || t === PacketType.BINARY_EVENT;
   const needsId = t === PacketType.ACK || t === PacketType.BINARY_ACK;
   if (id === undefined ? needsId : !(takesId || needsId) || !isAckId(id)) return false;
-  return payloadProblem(t, value.data) === undefined;
+  return validPayload(t, value.data);
 }
 
 /** Describes an untrusted value for an error message without calling any of its methods. */
