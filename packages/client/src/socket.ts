@@ -309,7 +309,11 @@ export class Socket extends Emitter {
       case PacketType.CONNECT: {
         const sid = packet.data?.sid;
         if (typeof sid === "string") this.#onconnect(sid, packet.data?.pid as string | undefined);
-        else this.#emitReserved("connect_error", new Error("It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible"));
+        else {
+          // Terse in the browser bundles (see @duplex/protocol's errors.ts).
+          const message = !globalThis.__DUPLEX_TERSE__ ? "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible" : "v2.x server";
+          this.#emitReserved("connect_error", new Error(message));
+        }
         break;
       }
       case PacketType.EVENT:
