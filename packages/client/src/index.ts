@@ -29,7 +29,7 @@ export function io(uri?: string | ClientOptions, opts?: ClientOptions): Socket {
     opts = uri;
     uri = undefined;
   }
-  opts = opts ?? {};
+  opts = { ...opts };
   const target = resolve(uri);
   const path = opts.path ?? "/socket.io";
   const key = target.id + path;
@@ -50,7 +50,7 @@ export function io(uri?: string | ClientOptions, opts?: ClientOptions): Socket {
 export { io as connect };
 export default io;
 export { Manager, type ManagerOptions, type ManagerEvents, type ManagerReadyState } from "./manager";
-export { Socket, SocketSender, type ConnectError, type DisconnectReason, type EmitFlags, type SocketOptions } from "./socket";
+export { Socket, SocketSender, type SocketReservedEvents, type ConnectError, type DisconnectReason, type EmitFlags, type SocketOptions } from "./socket";
 export { Backoff } from "./backoff";
 /** Socket.IO protocol revision. */
 export const protocol = 5;

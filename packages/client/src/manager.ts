@@ -159,7 +159,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
     const timeout = this.#timeout;
     if (timeout !== false) {
       const timer = setTimeout(() => {
-        onError(new Error("timeout"));
+        onError(Object.assign(new Error("timeout"), { code: "CONNECT_TIMEOUT" }));
         engine.close();
       }, timeout);
       this.#subs.push(() => clearTimeout(timer));
@@ -204,6 +204,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this._reconnecting = false;
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#onclose("forced close");
+  }
+
+  /** The server broke the protocol: the session ends with "parse error" (and reconnects). @internal */
+  _parseError(): void {
+    this.#onclose("parse error");
   }
 
   /** Alias of `_close`, as socket.io-client has it. */

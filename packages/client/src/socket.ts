@@ -1,5 +1,20 @@
 import EventEmitter from "eventemitter3";
-import { AckRegistry, PacketType, RESERVED_EVENTS, type DecodedPacket, type Packet } from "@duplex/protocol";
+import {
+  AckRegistry,
+  PacketType,
+  RESERVED_EVENTS,
+  type AllButLastParams,
+  type DecodedPacket,
+  type DecorateAcknowledgements,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventsMap,
+  type FirstAckArg,
+  type Packet,
+  type ReservedOrUserEventNames,
+  type ReservedOrUserListener,
+} from "@duplex/protocol";
 import type { Manager } from "./manager";
 
 /** Options of one namespace socket. */
@@ -58,10 +73,40 @@ export interface ConnectError extends Error {
  * socket.on("connect_error", (err) => console.warn(err.message, err.data));
  */
 // socket.io-client's emit returns the socket (for chaining); eventemitter3's returns a boolean.
-const Emitter = EventEmitter as unknown as new () => Omit<EventEmitter<string>, "emit">;
+// The listener methods come typed from the interface below.
+const Emitter = EventEmitter as unknown as new () => Omit<EventEmitter<string>, "emit" | "on" | "once" | "off">;
 const emitLocal = EventEmitter.prototype.emit;
 
-export class Socket extends Emitter {
+/** Events the socket itself emits: listen to them, never emit them. */
+export interface SocketReservedEvents {
+  connect: () => void;
+  connect_error: (err: ConnectError) => void;
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+}
+
+/**
+ * The typed listener methods of a socket (socket.io-client's generics):
+ * `Socket<ServerToClient, ClientToServer>` checks listeners against the
+ * events the server sends (and `emit` against those it listens to). Types
+ * only, merged into the class: eventemitter3 provides the code.
+ */
+export interface Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> {
+  on<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this;
+  once<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this;
+  off<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
+    ev?: Ev,
+    listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
+  ): this;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface adds the generic types above
+export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Emitter {
   id: string | undefined;
   connected = false;
   /** Whether the last connection recovered the previous session's state. */
@@ -131,13 +176,13 @@ export class Socket extends Emitter {
    * Emits an event; a trailing function is an ack callback.
    * @throws {Error} for a reserved event name.
    */
-  emit(ev: string, ...args: unknown[]): this {
-    return this.emitWith({}, ev, args);
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
+    return this.emitWith({}, ev as string, args);
   }
 
   /** Resolves with the server's ack; rejects on timeout (with `timeout(ms)`) or disconnect. */
-  emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> {
-    return new SocketSender(this, {}).emitWithAck(ev, ...args);
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<FirstAckArg<EmitEvents, Ev>> {
+    return new SocketSender<EmitEvents>(this, {}).emitWithAck(ev, ...args);
   }
 
   /** `emit("message", …args)`. */
@@ -151,16 +196,16 @@ export class Socket extends Emitter {
   }
 
   /** Emits whose ack callback gets `(err, ...answer)`, err after `ms`. */
-  timeout(ms: number): SocketSender {
+  timeout(ms: number): SocketSender<DecorateAcknowledgements<EmitEvents>> {
     return new SocketSender(this, { timeout: ms });
   }
 
   /** Emits dropped when they cannot be sent now (no buffering). */
-  get volatile(): SocketSender {
+  get volatile(): SocketSender<EmitEvents> {
     return new SocketSender(this, { volatile: true });
   }
 
-  compress(compress: boolean): SocketSender {
+  compress(compress: boolean): SocketSender<EmitEvents> {
     return new SocketSender(this, { compress });
   }
 
@@ -317,7 +362,9 @@ export class Socket extends Emitter {
         break;
       }
       case PacketType.EVENT:
-        this.#onevent(packet.data, packet.id);
+        // A server may not fake "connect" or "disconnect": socket.io-client's parser refuses them too.
+        if (RESERVED_EVENTS.has(packet.data[0] as string)) this.io._parseError();
+        else this.#onevent(packet.data, packet.id);
         break;
       case PacketType.ACK:
         this.#acks.settle(packet.id, packet.data);
@@ -401,39 +448,43 @@ export class Socket extends Emitter {
   }
 }
 
-function ackError(code: string): Error {
-  return new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected");
+/** socket.io-client's messages, with the protocol's stable code ("ACK_TIMEOUT" / "ACK_CLOSED"). */
+function ackError(code: string): Error & { code: string } {
+  return Object.assign(new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected"), { code });
 }
 
 /** `socket.timeout(ms)`, `socket.volatile`, `socket.compress(b)`: an immutable view with emit flags. */
-export class SocketSender {
-  readonly #socket: Socket;
+export class SocketSender<EmitEvents extends EventsMap = DefaultEventsMap> {
+  readonly #socket: AnySocket;
   readonly #flags: EmitFlags;
 
-  constructor(socket: Socket, flags: EmitFlags) {
+  constructor(socket: AnySocket, flags: EmitFlags) {
     this.#socket = socket;
     this.#flags = flags;
   }
 
-  emit(ev: string, ...args: unknown[]): Socket {
-    return this.#socket.emitWith(this.#flags, ev, args);
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): AnySocket {
+    return this.#socket.emitWith(this.#flags, ev as string, args);
   }
 
-  emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> {
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<FirstAckArg<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
-      this.#socket.emitWith(this.#flags, ev, [...args, (err: Error | null, answer: unknown) => (err ? reject(err) : resolve(answer))], true);
+      const settle = (err: Error | null, answer: FirstAckArg<EmitEvents, Ev>) => (err ? reject(err) : resolve(answer));
+      this.#socket.emitWith(this.#flags, ev as string, [...(args as unknown[]), settle], true);
     });
   }
 
-  timeout(ms: number): SocketSender {
+  timeout(ms: number): SocketSender<DecorateAcknowledgements<EmitEvents>> {
     return new SocketSender(this.#socket, { ...this.#flags, timeout: ms });
   }
 
-  get volatile(): SocketSender {
+  get volatile(): SocketSender<EmitEvents> {
     return new SocketSender(this.#socket, { ...this.#flags, volatile: true });
   }
 
-  compress(compress: boolean): SocketSender {
+  compress(compress: boolean): SocketSender<EmitEvents> {
     return new SocketSender(this.#socket, { ...this.#flags, compress });
   }
 }
+
+type AnySocket = Socket<EventsMap, EventsMap>;

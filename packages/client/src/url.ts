@@ -17,6 +17,14 @@ const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443", 
 export function resolve(uri?: string): Target {
   const base = (globalThis as { location?: { href: string } }).location?.href;
   let text = uri ?? "";
+  if (base === undefined && text.startsWith("/") && !text.startsWith("//")) {
+    // Only Node gets here (a page always has a location): the long message costs the bundles nothing.
+    throw new TypeError(
+      !globalThis.__DUPLEX_TERSE__
+        ? `io(${JSON.stringify(text)}): a relative URL needs a page to resolve against; in Node, give the full URL, e.g. io("http://localhost:3000${text}")`
+        : "relative URL",
+    );
+  }
   if (base === undefined && !/^[a-z][a-z0-9+.-]*:/i.test(text)) {
     // Node without a page: "localhost:3000/chat" means http://localhost:3000/chat
     text = `http://${text.startsWith("//") ? text.slice(2) : text}`;

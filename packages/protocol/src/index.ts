@@ -46,3 +46,5 @@ export {
   type EmitterParser,
   type EmitterDecoder,
 } from "./parser";
+
+export type * from "./typed-events";

@@ -9,7 +9,7 @@ import type {
   EventParams,
   EventsMap,
   BroadcastAckResult,
-} from "./typed-events";
+} from "@duplex/protocol";
 
 type AckCallback = (err: Error | null, responses: unknown[]) => void;
 

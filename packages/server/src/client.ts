@@ -4,7 +4,7 @@ import createDebug from "debug";
 import type { EncodedChunks, BroadcastFlags } from "./adapter";
 import type { Server } from "./server";
 import type { DisconnectReason, Socket } from "./socket";
-import type { EventsMap } from "./typed-events";
+import type { EventsMap } from "@duplex/protocol";
 
 const debug = createDebug("duplex:server:client");
 

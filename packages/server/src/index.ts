@@ -23,4 +23,18 @@ export {
 } from "./adapter";
 export { RecoveryAdapter, type RecoveryOptions } from "./recovery";
 export type { Client } from "./client";
-export type * from "./typed-events";
+export type {
+  EventsMap,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  DecorateAcknowledgementWithError,
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  AllButLastParams,
+  FirstAckArg,
+  BroadcastAckResult,
+  EventNamesWithoutAck,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+} from "@duplex/protocol";

@@ -15,7 +15,7 @@ import type {
   EventParams,
   EventsMap,
   BroadcastAckResult,
-} from "./typed-events";
+} from "@duplex/protocol";
 
 const debug = createDebug("duplex:server:namespace");
 

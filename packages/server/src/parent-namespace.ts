@@ -2,7 +2,7 @@ import type { Packet } from "@duplex/protocol";
 import { Adapter, type AdapterNamespace, type BroadcastOptions, type SocketDetails } from "./adapter";
 import { Namespace } from "./namespace";
 import type { Server } from "./server";
-import type { DefaultEventsMap, EventsMap } from "./typed-events";
+import type { DefaultEventsMap, EventsMap } from "@duplex/protocol";
 
 /** Decides whether a namespace name belongs to a dynamic namespace: `next(null, true)` accepts. */
 export type NamespaceMatcher = (

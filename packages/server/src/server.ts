@@ -19,7 +19,7 @@ import type {
   EventParams,
   EventsMap,
   BroadcastAckResult,
-} from "./typed-events";
+} from "@duplex/protocol";
 
 const debug = createDebug("duplex:server");
 

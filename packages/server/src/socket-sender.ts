@@ -1,5 +1,5 @@
 import type { Socket } from "./socket";
-import type { AllButLastParams, DecorateAcknowledgements, DefaultEventsMap, EventNames, EventParams, EventsMap, FirstAckArg } from "./typed-events";
+import type { AllButLastParams, DecorateAcknowledgements, DefaultEventsMap, EventNames, EventParams, EventsMap, FirstAckArg } from "@duplex/protocol";
 
 /** Flags of one emit (`socket.timeout(ms).volatile.emit(…)`). */
 export interface EmitFlags {

@@ -19,7 +19,7 @@ import type {
   ReservedOrUserListener,
   AllButLastParams,
   FirstAckArg,
-} from "./typed-events";
+} from "@duplex/protocol";
 
 export type { EmitFlags, Handshake };
 

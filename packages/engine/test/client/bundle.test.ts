@@ -61,8 +61,9 @@ test("the whole client bundle (duplex.min.js, as scripts/bundle.mjs builds it) s
   const size = gzipSync(code, { level: 9 }).length;
   // eslint-disable-next-line no-console
   console.log(`client browser bundle: ${code.length} B min, ${size} B min+gzip`);
-  // Regression guard, measured 11,539 (issue 5: 13,007 before; the goal is 7,000).
-  expect(size).toBeLessThanOrEqual(11600);
+  // Regression guard, measured 11,609 after the reserved-event check and the
+  // ack error codes (issue 5: 13,007 before the size pass; the goal is 7,000).
+  expect(size).toBeLessThanOrEqual(11650);
 });
 
 test("the Node entry is the one that brings ws", async () => {
