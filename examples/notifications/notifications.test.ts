@@ -84,7 +84,7 @@ test("a user whose connection drops briefly gets what was sent meanwhile (recove
   const dave = await user("dave", 1);
   await api("/notify", { userId: "dave", message: "before" });
   await until(() => dave.got.length === 1, "the first notification");
-  const back = new Promise((resolve) => dave.socket.once("connect", resolve));
+  const back = new Promise<void>((resolve) => dave.socket.once("connect", () => resolve()));
   dave.socket.io.engine!.close(); // the transport dies; the client reconnects by itself
   // Published while dave is away: the node saw him leave, so it lands in the
   // inbox or in the recovery log; either way he must get it exactly once.
@@ -97,7 +97,7 @@ test("a user whose connection drops briefly gets what was sent meanwhile (recove
 test("an unauthenticated user is refused with a reason", async () => {
   const socket = io(`http://127.0.0.1:${backend.nodes[0]}`, { forceNew: true, reconnection: false, auth: { token: "mallory.forged" } });
   sockets.push(socket);
-  const err = await new Promise<Error & { data?: { hint: string } }>((resolve) => socket.once("connect_error", resolve));
+  const err = await new Promise<Error & { data?: unknown }>((resolve) => socket.once("connect_error", resolve));
   expect(err.message).toBe("unauthorized");
-  expect(err.data?.hint).toMatch(/token/);
+  expect((err.data as { hint?: string } | undefined)?.hint).toMatch(/token/);
 }, 30000);

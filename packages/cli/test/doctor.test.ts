@@ -250,8 +250,9 @@ test("an Engine.IO server that refuses the handshake (allowRequest): exit 7", as
   const { code, report } = await doctorJson(duplexForbidden.url);
   expect(code).toBe(7);
   expect(report).toMatchObject({ kind: "engine.io-refused", clientErrorCode: "HANDSHAKE_ERROR" });
-  expect(report.findings[0].message).toContain('error 4 (forbidden): "Forbidden"');
-  expect(report.summary).toBe('an Engine.IO server that refuses the handshake: HTTP 403 with Engine.IO error 4 (forbidden): "Forbidden"');
+  // the server sends allowRequest's own message ("no"), as engine.io does
+  expect(report.findings[0].message).toContain('error 4 (forbidden): "no"');
+  expect(report.summary).toBe('an Engine.IO server that refuses the handshake: HTTP 403 with Engine.IO error 4 (forbidden): "no"');
 });
 
 test("sessions lost after the handshake (no sticky sessions): no transport works, exit 7", async () => {
