@@ -16,6 +16,9 @@ import {
   type ReservedOrUserListener,
 } from "@duplex/protocol";
 import type { Manager } from "./manager";
+import { SocketSender, type EmitFlags } from "./sender";
+
+export { SocketSender, type EmitFlags };
 
 /** Options of one namespace socket. */
 export interface SocketOptions {
@@ -25,15 +28,6 @@ export interface SocketOptions {
   retries: number;
   /** Default ack timeout for emits, in ms, when `retries` is set. */
   ackTimeout: number;
-}
-
-/** Flags of one emit: `socket.timeout(ms).volatile.compress(false).emit(…)`. */
-export interface EmitFlags {
-  volatile?: boolean;
-  compress?: boolean;
-  timeout?: number;
-  /** @internal A retry queue's own send. */
-  queued?: boolean;
 }
 
 type AnyListener = (event: string, ...args: unknown[]) => void;
@@ -451,40 +445,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 /** socket.io-client's messages, with the protocol's stable code ("ACK_TIMEOUT" / "ACK_CLOSED"). */
 function ackError(code: string): Error & { code: string } {
   return Object.assign(new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected"), { code });
-}
-
-/** `socket.timeout(ms)`, `socket.volatile`, `socket.compress(b)`: an immutable view with emit flags. */
-export class SocketSender<EmitEvents extends EventsMap = DefaultEventsMap> {
-  readonly #socket: AnySocket;
-  readonly #flags: EmitFlags;
-
-  constructor(socket: AnySocket, flags: EmitFlags) {
-    this.#socket = socket;
-    this.#flags = flags;
-  }
-
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): AnySocket {
-    return this.#socket.emitWith(this.#flags, ev as string, args);
-  }
-
-  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<FirstAckArg<EmitEvents, Ev>> {
-    return new Promise((resolve, reject) => {
-      const settle = (err: Error | null, answer: FirstAckArg<EmitEvents, Ev>) => (err ? reject(err) : resolve(answer));
-      this.#socket.emitWith(this.#flags, ev as string, [...(args as unknown[]), settle], true);
-    });
-  }
-
-  timeout(ms: number): SocketSender<DecorateAcknowledgements<EmitEvents>> {
-    return new SocketSender(this.#socket, { ...this.#flags, timeout: ms });
-  }
-
-  get volatile(): SocketSender<EmitEvents> {
-    return new SocketSender(this.#socket, { ...this.#flags, volatile: true });
-  }
-
-  compress(compress: boolean): SocketSender<EmitEvents> {
-    return new SocketSender(this.#socket, { ...this.#flags, compress });
-  }
 }
 
 type AnySocket = Socket<EventsMap, EventsMap>;

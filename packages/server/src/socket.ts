@@ -7,6 +7,7 @@ import type { EncodedChunks, AdapterSocket, BroadcastFlags, Room, SocketId } fro
 import { BroadcastOperator } from "./broadcast-operator";
 import { handshakeOf, type Handshake } from "./handshake";
 import { SocketSender, type EmitFlags } from "./socket-sender";
+import { RECOVERABLE, type DisconnectReason, type SocketReservedEvents } from "./disconnect-reasons";
 import type { Client } from "./client";
 import type { Namespace } from "./namespace";
 import type {
@@ -21,34 +22,13 @@ import type {
   FirstAckArg,
 } from "@duplex/protocol";
 
-export type { EmitFlags, Handshake };
+export type { DisconnectReason, EmitFlags, Handshake, SocketReservedEvents };
 
 const debug = createDebug("duplex:server:socket");
-
-/** Why a socket disconnected: socket.io's reasons. */
-export type DisconnectReason =
-  | "server namespace disconnect"
-  | "client namespace disconnect"
-  | "transport close"
-  | "transport error"
-  | "ping timeout"
-  | "parse error"
-  | "forced close"
-  | "server shutting down";
-
-/** Reasons after which a client may come back and recover its state. */
-const RECOVERABLE = new Set<DisconnectReason>(["transport error", "transport close", "forced close", "ping timeout", "server shutting down"]);
 
 export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
 type AnyListener = (event: string, ...args: unknown[]) => void;
 type AckFn = (...args: unknown[]) => void;
-
-/** Events the socket itself emits; they cannot be emitted to the client. */
-export interface SocketReservedEvents {
-  disconnect: (reason: DisconnectReason, description?: unknown) => void;
-  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
-  error: (err: Error) => void;
-}
 
 /**
  * One client's membership of one namespace: socket.io's `Socket`. Its id is

@@ -1,0 +1,23 @@
+// The vocabulary of a socket's end: socket.io's disconnect reasons, which of
+// them connection state recovery may undo, and the events that announce it.
+
+/** Why a socket disconnected: socket.io's reasons. */
+export type DisconnectReason =
+  | "server namespace disconnect"
+  | "client namespace disconnect"
+  | "transport close"
+  | "transport error"
+  | "ping timeout"
+  | "parse error"
+  | "forced close"
+  | "server shutting down";
+
+/** Reasons after which a client may come back and recover its state. */
+export const RECOVERABLE = new Set<DisconnectReason>(["transport error", "transport close", "forced close", "ping timeout", "server shutting down"]);
+
+/** Events the socket itself emits; they cannot be emitted to the client. */
+export interface SocketReservedEvents {
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  error: (err: Error) => void;
+}
