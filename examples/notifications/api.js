@@ -5,7 +5,7 @@
 // It holds no client connection: it publishes through the Redis adapter. PORT, REDIS_URL.
 "use strict";
 const http = require("node:http");
-const { tokenFor, connectRedis, createServer, publish } = require("./lib");
+const { runProcess, tokenFor, connectRedis, createServer, publish } = require("./lib");
 
 const MAX_BODY = 16 * 1024;
 
@@ -44,17 +44,7 @@ async function main() {
     console.log(`[api] POST http://127.0.0.1:${port}/notify {"userId","message"}; GET /token?userId=…`);
     process.send?.({ ready: "api", port });
   });
-  const stop = async () => {
-    httpServer.close();
-    await io.close();
-    await Promise.allSettled([redis.pub.quit(), redis.sub.quit()]);
-    process.exit(0);
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  return { io, redis, extra: () => httpServer.close() };
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runProcess(main);

@@ -76,4 +76,26 @@ async function drainInbox(redis, userId) {
   return items.map((item) => JSON.parse(item));
 }
 
-module.exports = { tokenFor, verify, room, connectRedis, createServer, publish, drainInbox, QUEUE, REDIS_URL };
+/**
+ * Runs `main`, and on SIGINT/SIGTERM closes what it returned (the Duplex
+ * server, the Redis clients, and whatever `extra` does) before exiting.
+ */
+function runProcess(main) {
+  main()
+    .then(({ io, redis, extra }) => {
+      const stop = async () => {
+        await extra?.();
+        await io.close();
+        await Promise.allSettled([redis.pub.quit(), redis.sub.quit()]);
+        process.exit(0);
+      };
+      process.on("SIGTERM", stop);
+      process.on("SIGINT", stop);
+    })
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
+
+module.exports = { runProcess, tokenFor, verify, room, connectRedis, createServer, publish, drainInbox, QUEUE, REDIS_URL };

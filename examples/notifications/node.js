@@ -4,7 +4,7 @@
 // gets what waited in their inbox. PORT, NODE_NAME, REDIS_URL.
 "use strict";
 const http = require("node:http");
-const { verify, room, connectRedis, createServer, drainInbox } = require("./lib");
+const { runProcess, verify, room, connectRedis, createServer, drainInbox } = require("./lib");
 
 async function main() {
   const name = process.env.NODE_NAME ?? "node";
@@ -32,16 +32,7 @@ async function main() {
     console.log(`[${name}] Duplex node on http://127.0.0.1:${port}`);
     process.send?.({ ready: name, port });
   });
-  const stop = async () => {
-    await io.close();
-    await Promise.allSettled([redis.pub.quit(), redis.sub.quit()]);
-    process.exit(0);
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  return { io, redis };
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runProcess(main);
