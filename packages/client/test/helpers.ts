@@ -28,6 +28,14 @@ const clients: Array<Socket | Manager> = [];
 /** A Socket.IO server of `kind` on 127.0.0.1 (a free port, or `port`), closed by `closeAll`. */
 export async function startServer(kind: ServerKind, opts: Record<string, unknown> = {}, port = 0): Promise<Harness> {
   const http = createServer();
+  // Every TCP connection, upgraded ones included (closeAllConnections misses
+  // those): a WebSocket whose close handshake never completes would otherwise
+  // keep the process alive for ws's 30 s close timeout.
+  const sockets = new Set<import("node:net").Socket>();
+  http.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   const server = kind === "duplex" ? new DuplexServer(http, opts) : new OfficialServer(http, opts);
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -44,7 +52,10 @@ export async function startServer(kind: ServerKind, opts: Record<string, unknown
       if (closed) return;
       closed = true;
       http.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // after the server sent its close frames: end what lingers instead of waiting for it
+      for (const socket of sockets) socket.destroy();
+      await stopped;
     },
   };
   open.push(harness);
