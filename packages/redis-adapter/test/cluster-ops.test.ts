@@ -1,6 +1,6 @@
 // Every adapter operation across three server processes sharing a real Redis.
 import { startRedis, type RedisServer } from "./support/redis";
-import { bundle, startNode, until, type NodeProcess } from "./support/nodes";
+import { bundle, startNode, until, type NodeProcess, untilPeers } from "./support/nodes";
 import { closeAllClients, connect, next, receivedWhen, type Client } from "./support/clients";
 
 jest.setTimeout(60_000);
@@ -18,7 +18,7 @@ beforeAll(async () => {
   [a, b, c] = await Promise.all(
     ["A", "B", "C"].map((name) => startNode(built.file, { name, redis: redis.url, adapter: { ...ADAPTER, key: "ops" } })),
   );
-  for (const n of [a, b, c]) await until(`${n.name} sees 3 nodes`, async () => (await n.run<number>("return io.of('/').adapter.serverCount()")) === 3);
+  await untilPeers([a, b, c]);
   [ca, cb, cc] = await Promise.all([connect(a.url), connect(b.url), connect(c.url)]);
   await Promise.all([ca, cb, cc].map((s) => receivedWhen(s, "hello")));
 });

@@ -2,7 +2,7 @@
 // long-polling only; then one node is SIGKILLed: its clients reconnect
 // through nginx to the other node and recover the packets they missed.
 import { startRedis, freePort, type RedisServer } from "./support/redis";
-import { bundle, startNode, until, type NodeProcess } from "./support/nodes";
+import { bundle, startNode, until, type NodeProcess, untilPeers } from "./support/nodes";
 import { startNginx, stickyConf, type Nginx } from "./support/nginx";
 import { closeAllClients, connect, receivedWhen, type Client } from "./support/clients";
 
@@ -25,7 +25,7 @@ beforeAll(async () => {
     server: { connectionStateRecovery: { maxDisconnectionDuration: 10_000 } },
   });
   [a, b] = await Promise.all([startNode(built.file, config("A")), startNode(built.file, config("B"))]);
-  for (const n of [a, b]) await until(`${n.name} sees 2 nodes`, async () => (await n.run<number>("return io.of('/').adapter.serverCount()")) === 2);
+  await untilPeers([a, b]);
   const port = await freePort();
   nginx = await startNginx((dir) => stickyConf(dir, port, [a, b]), [port]);
   url = `http://127.0.0.1:${port}`;

@@ -2,7 +2,7 @@
 // node gets its id, its rooms and the packets it missed, from Redis.
 import { createClient } from "redis";
 import { startRedis, type RedisServer } from "./support/redis";
-import { bundle, startNode, until, type NodeProcess } from "./support/nodes";
+import { bundle, startNode, until, type NodeProcess, untilPeers } from "./support/nodes";
 import { closeAllClients, connect, receivedWhen, type Client } from "./support/clients";
 
 jest.setTimeout(60_000);
@@ -22,7 +22,7 @@ beforeAll(async () => {
     server: { connectionStateRecovery: { maxDisconnectionDuration: TTL } },
   });
   [a, b] = await Promise.all([startNode(built.file, config("A")), startNode(built.file, config("B"))]);
-  for (const n of [a, b]) await until(`${n.name} sees 2 nodes`, async () => (await n.run<number>("return io.of('/').adapter.serverCount()")) === 2);
+  await untilPeers([a, b]);
 });
 
 afterAll(async () => {

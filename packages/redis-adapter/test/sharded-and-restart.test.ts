@@ -1,7 +1,7 @@
 // Sharded pub/sub (SPUBLISH/SSUBSCRIBE), and a Redis restart in the middle of
 // a run: the adapter reports an "error", reconnects, and broadcasts resume.
 import { startRedis, type RedisServer } from "./support/redis";
-import { bundle, startNode, until, type NodeProcess } from "./support/nodes";
+import { bundle, startNode, until, type NodeProcess, untilPeers } from "./support/nodes";
 import { closeAllClients, connect, receivedWhen } from "./support/clients";
 
 jest.setTimeout(60_000);
@@ -15,7 +15,7 @@ beforeAll(async () => {
   redis = await startRedis();
   const config = (name: string) => ({ name, redis: redis.url, adapter: { key: "sharded", sharded: true, heartbeatInterval: 200, heartbeatTimeout: 1000 } });
   [a, b] = await Promise.all([startNode(built.file, config("A")), startNode(built.file, config("B"))]);
-  for (const n of [a, b]) await until(`${n.name} sees 2 nodes`, async () => (await n.run<number>("return io.of('/').adapter.serverCount()")) === 2);
+  await untilPeers([a, b]);
 });
 
 afterAll(async () => {
@@ -50,7 +50,7 @@ test("a Redis restart mid-run: an error reaches the adapter's listener, nothing 
   await a.run("io.emit('during', 1)");
   await receivedWhen(ca, "during");
   await redis.start();
-  for (const n of [a, b]) await until(`${n.name} sees 2 nodes again`, async () => (await n.run<number>("return io.of('/').adapter.serverCount()")) === 2, 20_000);
+  await untilPeers([a, b], 20_000, " again");
   await a.run("io.emit('after-restart', 'from A')");
   await b.run("io.emit('after-restart', 'from B')");
   // Each node re-subscribed: each client gets the other node's broadcast too.

@@ -104,3 +104,10 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Waits until every node's adapter counts `nodes.length` servers (heartbeats exchanged). */
+export async function untilPeers(nodes: NodeProcess[], ms = 10_000, what = ""): Promise<void> {
+  for (const n of nodes) {
+    await until(`${n.name} sees ${nodes.length} nodes${what}`, async () => (await n.run<number>("return io.of('/').adapter.serverCount()")) === nodes.length, ms);
+  }
+}
