@@ -185,9 +185,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
   }
 
   /** A socket became inactive; the session closes once none is active. @internal */
-  _destroy(socket: Socket): void {
+  _destroy(_socket: Socket): void {
     for (const nsp of Object.keys(this.nsps)) if (this.nsps[nsp].active) return;
-    void socket;
     this._close();
   }
 

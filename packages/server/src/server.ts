@@ -152,6 +152,7 @@ export class Server<
     if (nsp === undefined) {
       nsp = new Namespace(this, name);
       this.nsps.set(name, nsp);
+      debug("namespace %s created", name);
       if (name !== "/") this.sockets.emitLocal("new_namespace", nsp);
     }
     if (fn) nsp.on("connection", fn);
@@ -221,6 +222,7 @@ export class Server<
    * then the HTTP server.
    */
   close(fn?: (err?: Error) => void): Promise<void> {
+    debug("closing %d namespaces", this.nsps.size);
     for (const nsp of this.nsps.values()) {
       for (const socket of [...nsp.sockets.values()]) socket.onClose("server shutting down");
       void nsp.adapter.close();
@@ -349,4 +351,3 @@ function isHttpServer(value: object): value is HttpServer {
   return typeof (value as { listen?: unknown }).listen === "function";
 }
 
-export { debug as serverDebug };
