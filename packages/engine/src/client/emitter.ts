@@ -1,8 +1,11 @@
 /**
  * The smallest typed event emitter that serves the client's public edge
- * (`socket.on("message", …)`): on / once / off / emit. Written by hand
- * because the browser bundle is budgeted in bytes. A listener that throws
- * propagates to the emitter's caller, as with Node's EventEmitter.
+ * (`socket.on("message", …)`): on / once / off / emit, and listeners. Written
+ * by hand because the browser bundle is budgeted in bytes; the browser
+ * bundles of @duplex/client use it in place of eventemitter3 too (see
+ * scripts/bundle.mjs), so it also answers eventemitter3's most used aliases.
+ * A listener that throws propagates to the emitter's caller, as with Node's
+ * EventEmitter.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = ((...args: any[]) => void) & { fn?: Fn };
@@ -40,4 +43,22 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
     for (const f of list.slice()) f.apply(this, args);
     return true;
   }
+
+  /** The listeners of `event`, in order (`once` ones as they were given). */
+  listeners<K extends keyof E>(event: K): Fn[] {
+    return (this.#l[event] || []).map((f) => f.fn || f);
+  }
 }
+
+// eventemitter3's names for the same calls.
+export interface Emitter<E> {
+  addListener: Emitter<E>["on"];
+  removeListener: Emitter<E>["off"];
+  removeAllListeners: Emitter<E>["off"];
+}
+const proto = Emitter.prototype;
+proto.addListener = proto.on;
+proto.removeListener = proto.removeAllListeners = proto.off;
+
+/** What scripts/bundle.mjs puts where @duplex/client imports eventemitter3. */
+export default Emitter;
