@@ -42,7 +42,6 @@ const workspaceSources = {
 };
 
 const common = {
-  entryPoints: [join(root, "packages/client/src/browser.ts")],
   bundle: true,
   minify: true,
   platform: "browser",
@@ -56,14 +55,21 @@ const common = {
 };
 
 const targets = [
-  { file: "duplex.min.js", format: "iife", globalName: "duplex" },
-  { file: "duplex.esm.min.js", format: "esm" },
+  // The script sets `globalThis.duplex` itself (global.ts); strict, as the ES module is.
+  { file: "duplex.min.js", format: "iife", entry: "global.ts", banner: { js: '"use strict";' } },
+  { file: "duplex.esm.min.js", format: "esm", entry: "browser.ts" },
 ];
 
 mkdirSync(out, { recursive: true });
 const sizes = {};
 for (const t of targets) {
-  const r = await build({ ...common, format: t.format, globalName: t.globalName, outfile: join(out, t.file) });
+  const r = await build({
+    ...common,
+    entryPoints: [join(root, "packages/client/src", t.entry)],
+    format: t.format,
+    banner: t.banner,
+    outfile: join(out, t.file),
+  });
   const code = readFileSync(join(out, t.file));
   sizes[t.file] = { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
   if (argv.includes("--why") && t.format == "iife") {
