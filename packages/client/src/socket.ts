@@ -145,7 +145,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     super();
     this.io = io;
     this.nsp = nsp;
-    this.#opts = opts;
+    this.#opts = { ...opts };
     this.auth = opts.auth ?? {};
     if (io.opts.autoConnect !== false) this.open();
   }
