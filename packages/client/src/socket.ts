@@ -1,6 +1,5 @@
 import EventEmitter from "eventemitter3";
 import {
-  AckRegistry,
   PacketType,
   RESERVED_EVENTS,
   type AllButLastParams,
@@ -15,6 +14,7 @@ import {
   type ReservedOrUserEventNames,
   type ReservedOrUserListener,
 } from "@duplex/protocol";
+import { Acks } from "./acks";
 import { listen } from "./listen";
 import type { Manager, ManagerEvents } from "./manager";
 import { SocketSender, type EmitFlags } from "./sender";
@@ -130,7 +130,11 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   readonly receiveBuffer: unknown[][] = [];
   readonly sendBuffer: Packet[] = [];
   readonly #opts: Partial<SocketOptions>;
-  readonly #acks = new AckRegistry();
+  // A timed-out emit still in the send buffer must not go out later.
+  readonly #acks = new Acks((id) => {
+    const i = this.sendBuffer.findIndex((p) => (p as { id?: number }).id === id);
+    if (i >= 0) this.sendBuffer.splice(i, 1);
+  });
   /** Emits under `retries`, oldest first; only the head is in flight. */
   readonly #queue: QueuedEmit[] = [];
   /** Set while the socket follows its manager (`active`): removes those listeners. */
@@ -269,14 +273,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data: data as [string] };
     if (ack) {
       const timeout = flags.timeout ?? this.#opts.ackTimeout;
-      errorFirst ||= timeout !== undefined;
-      packet.id = this.#acks.add((err, answer) => {
-        if (!err) return errorFirst ? ack(null, ...answer) : ack(...answer);
-        // A timed-out emit still in the send buffer must not go out later.
-        const i = this.sendBuffer.findIndex((p) => (p as { id?: number }).id === err.id);
-        if (i >= 0) this.sendBuffer.splice(i, 1);
-        if (errorFirst) ack(ackError(err.code));
-      }, timeout);
+      packet.id = this.#acks.add(ack, errorFirst || timeout !== undefined, timeout);
     }
     if (flags.volatile && !(this.connected && this.io.engine?.transport?.writable)) return;
     if (this.connected) this.#write(packet, flags.compress);
@@ -413,7 +410,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.id = undefined;
     if (wasConnected) this.#emitReserved("disconnect", reason, description);
     // Emits still in the send buffer keep their acks: they go out on the next connection.
-    this.#acks.rejectAll(reason, (id) => this.sendBuffer.some((p) => (p as { id?: number }).id === id));
+    this.#acks.rejectAll((id) => this.sendBuffer.some((p) => (p as { id?: number }).id === id));
   }
 
   /** Stops following the manager (no longer `active`); the manager closes once no socket is active. */
@@ -426,11 +423,6 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #emitReserved(ev: string, ...args: unknown[]): void {
     emitLocal.call(this, ev, ...args);
   }
-}
-
-/** socket.io-client's messages, with the protocol's stable code ("ACK_TIMEOUT" / "ACK_CLOSED"). */
-function ackError(code: string): Error & { code: string } {
-  return Object.assign(new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected"), { code });
 }
 
 type AnySocket = Socket<EventsMap, EventsMap>;

@@ -1,0 +1,73 @@
+type Fn = (...args: unknown[]) => void;
+
+interface PendingAck {
+  ack: Fn;
+  /** Called `(err, ...answer)` and told of a timeout or a lost connection; otherwise `(...answer)`, answers only. */
+  errorFirst: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** socket.io-client's messages, with the protocol's stable codes. */
+export function ackError(code: "ACK_TIMEOUT" | "ACK_CLOSED"): Error & { code: string } {
+  return Object.assign(new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected"), { code });
+}
+
+/**
+ * The pending acks of one client socket, kept as socket.io-client keeps
+ * them: ids counting from 0, per-emit timeouts, and on disconnect an
+ * "ACK_CLOSED" error for every ack whose emit is no longer buffered.
+ *
+ * The client keeps its own table rather than @duplex/protocol's AckRegistry:
+ * it needs none of the registry's broadcast ids, checks or error class, and
+ * in the browser bundle (issue 5's byte budget) the registry cost ~500 B
+ * min+gzip against this table's ~200.
+ */
+export class Acks {
+  #nextId = 0;
+  readonly #pending = new Map<number, PendingAck>();
+  /** Told the id of an ack that timed out, before its callback (the socket drops the emit if still buffered). */
+  readonly #onTimeout: (id: number) => void;
+
+  constructor(onTimeout: (id: number) => void) {
+    this.#onTimeout = onTimeout;
+  }
+
+  /** Registers `ack` and returns the id for the EVENT packet. `timeout` (ms) needs `errorFirst`. */
+  add(ack: Fn, errorFirst: boolean, timeout?: number): number {
+    const id = this.#nextId++;
+    const pending: PendingAck = { ack, errorFirst };
+    if (timeout !== undefined && timeout < Infinity) {
+      pending.timer = setTimeout(() => {
+        this.#onTimeout(id);
+        this.#fail(id, "ACK_TIMEOUT");
+      }, timeout);
+    }
+    this.#pending.set(id, pending);
+    return id;
+  }
+
+  /** The server's ACK: calls the ack once; a late or unknown id does nothing. */
+  settle(id: number, answer: unknown[]): void {
+    const pending = this.#take(id);
+    if (pending?.errorFirst) pending.ack(null, ...answer);
+    else pending?.ack(...answer);
+  }
+
+  /** The connection closed: fails every pending ack but those `keep` names (emits still buffered go out on the next connection). */
+  rejectAll(keep: (id: number) => boolean): void {
+    // A snapshot: acks added by the callbacks are not this disconnection's.
+    for (const id of [...this.#pending.keys()]) if (!keep(id)) this.#fail(id, "ACK_CLOSED");
+  }
+
+  #fail(id: number, code: "ACK_TIMEOUT" | "ACK_CLOSED"): void {
+    const pending = this.#take(id);
+    if (pending?.errorFirst) pending.ack(ackError(code));
+  }
+
+  #take(id: number): PendingAck | undefined {
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
+    clearTimeout(pending?.timer);
+    return pending;
+  }
+}
