@@ -1,3 +1,5 @@
+import type { Packet } from "@duplex/protocol";
+
 type Fn = (...args: unknown[]) => void;
 
 interface PendingAck {
@@ -8,14 +10,16 @@ interface PendingAck {
 }
 
 /** socket.io-client's messages, with the protocol's stable codes. */
-export function ackError(code: "ACK_TIMEOUT" | "ACK_CLOSED"): Error & { code: string } {
+function ackError(code: "ACK_TIMEOUT" | "ACK_CLOSED"): Error & { code: string } {
   return Object.assign(new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected"), { code });
 }
 
 /**
  * The pending acks of one client socket, kept as socket.io-client keeps
  * them: ids counting from 0, per-emit timeouts, and on disconnect an
- * "ACK_CLOSED" error for every ack whose emit is no longer buffered.
+ * "ACK_CLOSED" error for every ack whose emit is not in the socket's send
+ * buffer (those go out on the next connection). An emit that times out
+ * leaves the send buffer: it must not go out later.
  *
  * The client keeps its own table rather than @duplex/protocol's AckRegistry:
  * it needs none of the registry's broadcast ids, checks or error class, and
@@ -25,11 +29,11 @@ export function ackError(code: "ACK_TIMEOUT" | "ACK_CLOSED"): Error & { code: st
 export class Acks {
   #nextId = 0;
   readonly #pending = new Map<number, PendingAck>();
-  /** Told the id of an ack that timed out, before its callback (the socket drops the emit if still buffered). */
-  readonly #onTimeout: (id: number) => void;
+  /** The socket's emits waiting for a connection. */
+  readonly #sendBuffer: Packet[];
 
-  constructor(onTimeout: (id: number) => void) {
-    this.#onTimeout = onTimeout;
+  constructor(sendBuffer: Packet[]) {
+    this.#sendBuffer = sendBuffer;
   }
 
   /** Registers `ack` and returns the id for the EVENT packet. `timeout` (ms) needs `errorFirst`. */
@@ -38,7 +42,8 @@ export class Acks {
     const pending: PendingAck = { ack, errorFirst };
     if (timeout !== undefined && timeout < Infinity) {
       pending.timer = setTimeout(() => {
-        this.#onTimeout(id);
+        const i = this.#buffered(id);
+        if (i >= 0) this.#sendBuffer.splice(i, 1);
         this.#fail(id, "ACK_TIMEOUT");
       }, timeout);
     }
@@ -53,10 +58,15 @@ export class Acks {
     else pending?.ack(...answer);
   }
 
-  /** The connection closed: fails every pending ack but those `keep` names (emits still buffered go out on the next connection). */
-  rejectAll(keep: (id: number) => boolean): void {
+  /** The connection closed: fails every pending ack whose emit is not buffered. */
+  rejectAll(): void {
     // A snapshot: acks added by the callbacks are not this disconnection's.
-    for (const id of [...this.#pending.keys()]) if (!keep(id)) this.#fail(id, "ACK_CLOSED");
+    for (const id of [...this.#pending.keys()]) if (this.#buffered(id) < 0) this.#fail(id, "ACK_CLOSED");
+  }
+
+  /** The index of the emit with ack `id` in the send buffer, or -1. */
+  #buffered(id: number): number {
+    return this.#sendBuffer.findIndex((packet) => (packet as { id?: number }).id === id);
   }
 
   #fail(id: number, code: "ACK_TIMEOUT" | "ACK_CLOSED"): void {

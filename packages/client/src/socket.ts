@@ -16,6 +16,7 @@ import {
 } from "@duplex/protocol";
 import { Acks } from "./acks";
 import { listen } from "./listen";
+import { RetryQueue } from "./retry-queue";
 import type { Manager, ManagerEvents } from "./manager";
 import { SocketSender, type EmitFlags } from "./sender";
 
@@ -33,18 +34,6 @@ export interface SocketOptions {
 
 type AnyListener = (event: string, ...args: unknown[]) => void;
 type Fn = (...args: unknown[]) => void;
-
-/** An emit under `retries`: sent again until its ack comes or the tries run out. */
-interface QueuedEmit {
-  tries: number;
-  /** Sent, and its ack not settled yet. */
-  pending: boolean;
-  /** The event name and its arguments, without the ack. */
-  data: unknown[];
-  flags: EmitFlags;
-  /** The ack of every try: retries, or settles the caller's ack. */
-  settle: (err: Error | null, ...answer: unknown[]) => void;
-}
 
 /** A socket.io-client disconnect reason. */
 export type DisconnectReason =
@@ -129,14 +118,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** Packets received before "connect", and emits waiting for a connection. */
   readonly receiveBuffer: unknown[][] = [];
   readonly sendBuffer: Packet[] = [];
-  readonly #opts: Partial<SocketOptions>;
-  // A timed-out emit still in the send buffer must not go out later.
-  readonly #acks = new Acks((id) => {
-    const i = this.sendBuffer.findIndex((p) => (p as { id?: number }).id === id);
-    if (i >= 0) this.sendBuffer.splice(i, 1);
-  });
-  /** Emits under `retries`, oldest first; only the head is in flight. */
-  readonly #queue: QueuedEmit[] = [];
+  readonly #ackTimeout: number | undefined;
+  readonly #acks = new Acks(this.sendBuffer);
+  /** With the `retries` option only. */
+  readonly #retryQueue: RetryQueue | undefined;
   /** Set while the socket follows its manager (`active`): removes those listeners. */
   #unsubscribe: (() => void) | undefined;
   /** Connection state recovery: the server's private session id, and the offset of the last event seen. */
@@ -149,8 +134,14 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     super();
     this.io = io;
     this.nsp = nsp;
-    this.#opts = { ...opts };
     this.auth = opts.auth ?? {};
+    this.#ackTimeout = opts.ackTimeout;
+    if (opts.retries) {
+      this.#retryQueue = new RetryQueue(opts.retries, {
+        canSend: () => this.connected,
+        send: (flags, data, settle) => this.#send(flags, data, settle, true),
+      });
+    }
     if (io.opts.autoConnect !== false) this.open();
   }
 
@@ -264,7 +255,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const data: unknown[] = [ev, ...args];
     const ack = typeof data[data.length - 1] === "function" ? (data.pop() as Fn) : undefined;
     // As socket.io-client: with `retries`, every emit (with an ack or not) goes through the queue.
-    if (this.#opts.retries && !flags.volatile) this.#enqueue(flags, data, ack);
+    if (this.#retryQueue && !flags.volatile) this.#retryQueue.push(flags, data, ack);
     else this.#send(flags, data, ack, errorFirst);
     return this;
   }
@@ -272,41 +263,12 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #send(flags: EmitFlags, data: unknown[], ack: Fn | undefined, errorFirst: boolean): void {
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data: data as [string] };
     if (ack) {
-      const timeout = flags.timeout ?? this.#opts.ackTimeout;
+      const timeout = flags.timeout ?? this.#ackTimeout;
       packet.id = this.#acks.add(ack, errorFirst || timeout !== undefined, timeout);
     }
     if (flags.volatile && !(this.connected && this.io.engine?.transport?.writable)) return;
     if (this.connected) this.#write(packet, flags.compress);
     else this.sendBuffer.push(packet);
-  }
-
-  #enqueue(flags: EmitFlags, data: unknown[], ack: Fn | undefined): void {
-    const entry: QueuedEmit = {
-      tries: 0,
-      pending: false,
-      data,
-      flags,
-      settle: (err, ...answer) => {
-        if (entry !== this.#queue[0]) return; // settled already
-        if (err && entry.tries <= this.#opts.retries!) entry.pending = false;
-        else {
-          this.#queue.shift();
-          ack?.(err, ...answer);
-        }
-        this.#drainQueue();
-      },
-    };
-    this.#queue.push(entry);
-    this.#drainQueue();
-  }
-
-  /** Sends the head of the retry queue (one emit in flight at a time); `force` sends it again after a reconnection. */
-  #drainQueue(force = false): void {
-    const entry = this.#queue[0];
-    if (!this.connected || !entry || (entry.pending && !force)) return;
-    entry.pending = true;
-    entry.tries++;
-    this.#send(entry.flags, entry.data, entry.settle as Fn, true);
   }
 
   /** Sends an EVENT now, after the onAnyOutgoing listeners. */
@@ -373,7 +335,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     for (const args of this.receiveBuffer.splice(0)) this.#dispatch(args);
     for (const packet of this.sendBuffer.splice(0)) this.#write(packet);
     // The retry queue's head goes before "connect" listeners emit (as socket.io-client), or it would leave twice.
-    this.#drainQueue(true);
+    this.#retryQueue?.drain(true);
     this.#emitReserved("connect");
   }
 
@@ -410,7 +372,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.id = undefined;
     if (wasConnected) this.#emitReserved("disconnect", reason, description);
     // Emits still in the send buffer keep their acks: they go out on the next connection.
-    this.#acks.rejectAll((id) => this.sendBuffer.some((p) => (p as { id?: number }).id === id));
+    this.#acks.rejectAll();
   }
 
   /** Stops following the manager (no longer `active`); the manager closes once no socket is active. */
