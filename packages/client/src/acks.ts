@@ -2,12 +2,8 @@ import type { Packet } from "@duplex/protocol";
 
 type Fn = (...args: unknown[]) => void;
 
-interface PendingAck {
-  ack: Fn;
-  /** Called `(err, ...answer)` and told of a timeout or a lost connection; otherwise `(...answer)`, answers only. */
-  errorFirst: boolean;
-  timer?: ReturnType<typeof setTimeout>;
-}
+/** A pending ack: its error-first callback, and the timer of its timeout. */
+type PendingAck = [settle: Fn, timer?: ReturnType<typeof setTimeout>];
 
 /** socket.io-client's messages, with the protocol's stable codes. */
 function ackError(code: "ACK_TIMEOUT" | "ACK_CLOSED"): Error & { code: string } {
@@ -23,8 +19,9 @@ function ackError(code: "ACK_TIMEOUT" | "ACK_CLOSED"): Error & { code: string } 
  *
  * The client keeps its own table rather than @duplex/protocol's AckRegistry:
  * it needs none of the registry's broadcast ids, checks or error class, and
- * in the browser bundle (issue 5's byte budget) the registry cost ~500 B
- * min+gzip against this table's ~200.
+ * only the client pulled the registry into the browser bundle, where it
+ * cost ~1,500 minified bytes (~500 B of issue 5's min+gzip budget) against
+ * this table's ~680.
  */
 export class Acks {
   #nextId = 0;
@@ -36,26 +33,27 @@ export class Acks {
     this.#sendBuffer = sendBuffer;
   }
 
-  /** Registers `ack` and returns the id for the EVENT packet. `timeout` (ms) needs `errorFirst`. */
+  /**
+   * Registers `ack` and returns the id for the EVENT packet. An `errorFirst`
+   * ack is called `(err, ...answer)` and hears of a timeout (ms, which needs
+   * `errorFirst`) or a lost connection; a plain one is called `(...answer)`,
+   * for an answer only.
+   */
   add(ack: Fn, errorFirst: boolean, timeout?: number): number {
     const id = this.#nextId++;
-    const pending: PendingAck = { ack, errorFirst };
-    if (timeout !== undefined && timeout < Infinity) {
-      pending.timer = setTimeout(() => {
-        const i = this.#buffered(id);
-        if (i >= 0) this.#sendBuffer.splice(i, 1);
-        this.#fail(id, "ACK_TIMEOUT");
-      }, timeout);
-    }
-    this.#pending.set(id, pending);
+    const settle: Fn = errorFirst
+      ? ack
+      : (err, ...answer) => {
+          if (!err) ack(...answer);
+        };
+    const timer = timeout !== undefined && timeout < Infinity ? setTimeout(() => this.#expire(id), timeout) : undefined;
+    this.#pending.set(id, [settle, timer]);
     return id;
   }
 
   /** The server's ACK: calls the ack once; a late or unknown id does nothing. */
   settle(id: number, answer: unknown[]): void {
-    const pending = this.#take(id);
-    if (pending?.errorFirst) pending.ack(null, ...answer);
-    else pending?.ack(...answer);
+    this.#take(id)?.(null, ...answer);
   }
 
   /** The connection closed: fails every pending ack whose emit is not buffered. */
@@ -69,15 +67,22 @@ export class Acks {
     return this.#sendBuffer.findIndex((packet) => (packet as { id?: number }).id === id);
   }
 
-  #fail(id: number, code: "ACK_TIMEOUT" | "ACK_CLOSED"): void {
-    const pending = this.#take(id);
-    if (pending?.errorFirst) pending.ack(ackError(code));
+  /** A timed-out emit still in the send buffer must not go out later. */
+  #expire(id: number): void {
+    const i = this.#buffered(id);
+    if (i >= 0) this.#sendBuffer.splice(i, 1);
+    this.#fail(id, "ACK_TIMEOUT");
   }
 
-  #take(id: number): PendingAck | undefined {
+  #fail(id: number, code: "ACK_TIMEOUT" | "ACK_CLOSED"): void {
+    this.#take(id)?.(ackError(code));
+  }
+
+  /** Removes ack `id` (and its timer) and returns its callback. */
+  #take(id: number): Fn | undefined {
     const pending = this.#pending.get(id);
     this.#pending.delete(id);
-    clearTimeout(pending?.timer);
-    return pending;
+    clearTimeout(pending?.[1]);
+    return pending?.[0];
   }
 }
