@@ -9,26 +9,31 @@
  */
 export class Backoff {
   attempts = 0;
+  readonly #factor: number;
+  readonly #random: () => number;
 
   constructor(
     public min: number,
     public max: number,
     public jitter: number,
-    private readonly factor = 2,
-    private readonly random: () => number = Math.random,
-  ) {}
+    factor = 2,
+    random: () => number = Math.random,
+  ) {
+    this.#factor = factor;
+    this.#random = random;
+  }
 
   /** The delay before the next attempt, in ms; counts the attempt. */
   duration(): number {
     // The exponent stops at 31: min × 2^31 is past any useful max, and an
     // unbounded one reaches Infinity after ~1000 attempts, where the jitter
     // makes NaN and the delay 0 (socket.io-client's backo2 does that).
-    let ms = this.min * Math.pow(this.factor, Math.min(this.attempts++, 31));
-    const jitter = this.jitter > 0 && this.jitter <= 1 ? this.jitter : 0;
-    if (jitter) {
-      const rand = this.random();
+    let ms = this.min * this.#factor ** Math.min(this.attempts++, 31);
+    const jitter = this.jitter;
+    if (jitter > 0 && jitter <= 1) {
+      const rand = this.#random();
       const deviation = Math.floor(rand * jitter * ms);
-      ms = (Math.floor(rand * 10) & 1) === 0 ? ms - deviation : ms + deviation;
+      ms += Math.floor(rand * 10) & 1 ? deviation : -deviation;
     }
     return Math.min(ms, this.max) | 0;
   }

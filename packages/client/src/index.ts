@@ -17,6 +17,7 @@ export interface ClientOptions extends ManagerOptions, Partial<SocketOptions> {
   multiplex?: boolean;
 }
 
+/** Managers shared between namespaces, by origin and path. */
 const cache: Record<string, Manager> = {};
 
 /**
@@ -24,27 +25,22 @@ const cache: Record<string, Manager> = {};
  * session per origin and path with the other namespaces unless `forceNew`
  * or `multiplex: false`.
  */
-export function io(uri?: string | ClientOptions, opts?: ClientOptions): Socket {
+export function io(uri?: string | ClientOptions, opts: ClientOptions = {}): Socket {
   if (typeof uri === "object") {
     opts = uri;
     uri = undefined;
   }
-  opts = { ...opts };
-  const target = resolve(uri);
-  const path = opts.path ?? "/socket.io";
-  const key = target.id + path;
+  const url = resolve(uri);
+  const nsp = url.pathname || "/";
+  // URL's `host` leaves a default port out, so "http://h" and "http://h:80" share a manager.
+  const key = `${url.protocol}//${url.host}${opts.path ?? "/socket.io"}`;
   const shared = cache[key];
   // A second socket to a namespace already open on the shared manager gets its own session, as socket.io-client does.
-  const fresh = opts.forceNew || opts.multiplex === false || (shared !== undefined && target.nsp in shared.nsps);
-  let manager: Manager;
-  if (fresh) {
-    manager = new Manager(target.source, opts);
-  } else {
-    manager = shared ?? (cache[key] = new Manager(target.source, opts));
-  }
-  const query = new URL(target.source).search;
-  if (query && opts.query === undefined) opts.query = Object.fromEntries(new URLSearchParams(query));
-  return manager.socket(target.nsp, opts);
+  const manager =
+    opts.forceNew || opts.multiplex === false || shared?.nsps[nsp]
+      ? new Manager(url.href, opts)
+      : (shared ?? (cache[key] = new Manager(url.href, opts)));
+  return manager.socket(nsp, opts);
 }
 
 export { io as connect };

@@ -1,7 +1,8 @@
 import EventEmitter from "eventemitter3";
-import { Socket as Engine, type SocketOptions as EngineOptions } from "@duplex/engine/client";
-import { defaultParser, type DecodedPacket, type DecoderLike, type EncoderLike, type Packet, type Parser, type WireChunk } from "@duplex/protocol";
+import { Socket as Engine, type SocketEvents as EngineEvents, type SocketOptions as EngineOptions } from "@duplex/engine/client";
+import { defaultParser, type DecodedPacket, type EncoderLike, type Packet, type Parser } from "@duplex/protocol";
 import { Backoff } from "./backoff";
+import { listen } from "./listen";
 import { Socket, type SocketOptions } from "./socket";
 
 /** socket.io-client's Manager options, with its defaults. */
@@ -40,8 +41,6 @@ export interface ManagerEvents {
   reconnect_failed: [];
 }
 
-type Disposer = () => void;
-
 /**
  * One engine session, shared by the sockets of every namespace on the same
  * origin and path (multiplexing), and the reconnection loop: exponential
@@ -61,16 +60,16 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** @internal */
   _reconnecting = false;
   readonly #uri: string;
+  /** Holds the delay settings (min, max, jitter) too. */
   readonly #backoff: Backoff;
-  readonly #encoder: EncoderLike;
   readonly #parser: Parser;
-  #decoder: DecoderLike | undefined;
-  #subs: Disposer[] = [];
+  readonly #encoder: EncoderLike;
+  /** What the current engine's teardown undoes: listeners, the open timer, the decoder. */
+  #subs: Array<() => void> = [];
   #skipReconnect = false;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  #reconnection: boolean;
-  #attempts: number;
-  #timeout: number | false;
+  /** The settings of the accessors that are not the backoff's. */
+  readonly #settings: { reconnection: boolean; attempts: number; timeout: number | false };
 
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
     super();
@@ -78,14 +77,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
       opts = uri;
       uri = undefined;
     }
-    this.opts = { path: "/socket.io", ...opts };
+    const o = (this.opts = { path: "/socket.io", ...opts });
     this.#uri = uri ?? "";
-    const o = this.opts;
     // `||`, not `??`, as socket.io-client: 0 attempts or a 0 ms delay mean the default.
     this.#backoff = new Backoff(o.reconnectionDelay || 1000, o.reconnectionDelayMax || 5000, o.randomizationFactor ?? 0.5);
-    this.#reconnection = o.reconnection !== false;
-    this.#attempts = o.reconnectionAttempts || Infinity;
-    this.#timeout = o.timeout ?? 20000;
+    this.#settings = { reconnection: o.reconnection !== false, attempts: o.reconnectionAttempts || Infinity, timeout: o.timeout ?? 20000 };
     this.#parser = o.parser ?? defaultParser;
     this.#encoder = new this.#parser.Encoder();
     if (o.autoConnect !== false) this.open();
@@ -95,68 +91,76 @@ export class Manager extends EventEmitter<ManagerEvents> {
   reconnection(): boolean;
   reconnection(v: boolean): this;
   reconnection(v?: boolean): boolean | this {
-    if (v === undefined) return this.#reconnection;
-    if (!(this.#reconnection = v)) this.#skipReconnect = true;
-    return this;
+    if (v === false) this.#skipReconnect = true;
+    return this.#setting(this.#settings, "reconnection", v);
   }
 
   /** Attempts before "reconnect_failed". */
   reconnectionAttempts(): number;
   reconnectionAttempts(v: number): this;
   reconnectionAttempts(v?: number): number | this {
-    return v === undefined ? this.#attempts : ((this.#attempts = v), this);
+    return this.#setting(this.#settings, "attempts", v);
   }
 
   /** First reconnection delay, in ms. */
   reconnectionDelay(): number;
   reconnectionDelay(v: number): this;
   reconnectionDelay(v?: number): number | this {
-    return v === undefined ? this.#backoff.min : ((this.#backoff.min = v), this);
+    return this.#setting(this.#backoff, "min", v);
   }
 
   /** Longest reconnection delay, in ms. */
   reconnectionDelayMax(): number;
   reconnectionDelayMax(v: number): this;
   reconnectionDelayMax(v?: number): number | this {
-    return v === undefined ? this.#backoff.max : ((this.#backoff.max = v), this);
+    return this.#setting(this.#backoff, "max", v);
   }
 
   /** Jitter of the reconnection delay, 0..1. */
   randomizationFactor(): number;
   randomizationFactor(v: number): this;
   randomizationFactor(v?: number): number | this {
-    return v === undefined ? this.#backoff.jitter : ((this.#backoff.jitter = v), this);
+    return this.#setting(this.#backoff, "jitter", v);
   }
 
   /** ms for the session to open before "connect_error" ("timeout"); false for none. */
   timeout(): number | false;
   timeout(v: number | false): this;
   timeout(v?: number | false): number | false | this {
-    return v === undefined ? this.#timeout : ((this.#timeout = v), this);
+    return this.#setting(this.#settings, "timeout", v);
+  }
+
+  /** The accessors' one pattern, as socket.io-client's: no argument reads, an argument sets and chains. */
+  #setting<T, K extends keyof T>(target: T, key: K, v: T[K] | undefined): T[K] | this {
+    if (v === undefined) return target[key];
+    target[key] = v;
+    return this;
   }
 
   /** Opens the engine session; `fn` learns whether it worked. */
   open(fn?: (err?: Error) => void): this {
     if (this._readyState !== "closed") return this;
-    const engine = new Engine(this.#uri, this.opts);
-    this.engine = engine;
+    const engine = (this.engine = new Engine(this.#uri, this.opts));
     this._readyState = "opening";
     this.#skipReconnect = false;
-    const onOpen = () => {
-      this.#onopen();
-      fn?.();
-    };
     const onError = (err: Error) => {
       this.#cleanup();
       this._readyState = "closed";
       this.emit("error", err);
       if (fn) fn(err);
-      else this.#maybeReconnectOnOpen();
+      // A first open that fails starts the reconnection loop; the loop's own attempts report through fn.
+      else if (!this._reconnecting && this.#settings.reconnection && this.#backoff.attempts === 0) this.#reconnect();
     };
-    engine.on("open", onOpen);
-    engine.on("error", onError);
-    this.#subs.push(() => engine.off("open", onOpen), () => engine.off("error", onError));
-    const timeout = this.#timeout;
+    this.#subs.push(
+      listen<EngineEvents>(engine, {
+        open: () => {
+          this.#onopen(engine);
+          fn?.();
+        },
+        error: onError,
+      }),
+    );
+    const timeout = this.#settings.timeout;
     if (timeout !== false) {
       const timer = setTimeout(() => {
         onError(Object.assign(new Error("timeout"), { code: "CONNECT_TIMEOUT" }));
@@ -174,34 +178,28 @@ export class Manager extends EventEmitter<ManagerEvents> {
 
   /** The socket for namespace `nsp`, created on first use. */
   socket(nsp: string, opts?: Partial<SocketOptions>): Socket {
-    let socket = this.nsps[nsp];
-    if (!socket) {
-      socket = new Socket(this, nsp, opts);
-      this.nsps[nsp] = socket;
-    } else if (this.opts.autoConnect !== false && !socket.active) {
-      socket.connect();
-    }
+    const socket = this.nsps[nsp];
+    if (!socket) return (this.nsps[nsp] = new Socket(this, nsp, opts));
+    if (this.opts.autoConnect !== false && !socket.active) socket.connect();
     return socket;
   }
 
   /** A socket became inactive; the session closes once none is active. @internal */
   _destroy(_socket: Socket): void {
-    for (const nsp of Object.keys(this.nsps)) if (this.nsps[nsp].active) return;
-    this._close();
+    if (!Object.values(this.nsps).some((socket) => socket.active)) this._close();
   }
 
   /** Encodes and writes a packet. @internal */
   _packet(packet: Packet, compress?: boolean): void {
-    const chunks: WireChunk[] = this.#encoder.encode(packet);
-    const options = compress === false ? { compress: false } : undefined;
-    for (const chunk of chunks) this.engine?.write(chunk as string | ArrayBuffer | ArrayBufferView, options);
+    const options = compress === false ? { compress } : undefined;
+    for (const chunk of this.#encoder.encode(packet)) this.engine?.write(chunk as string | ArrayBuffer | ArrayBufferView, options);
   }
 
   /** Closes the session and stops reconnecting. @internal */
   _close(): void {
     this.#skipReconnect = true;
     this._reconnecting = false;
-    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    clearTimeout(this.#reconnectTimer);
     this.#onclose("forced close");
   }
 
@@ -215,32 +213,24 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this._close();
   }
 
-  #onopen(): void {
+  #onopen(engine: Engine): void {
     this.#cleanup();
     this._readyState = "open";
     this.emit("open");
-    const engine = this.engine!;
-    this.#decoder = new this.#parser.Decoder(
+    const decoder = new this.#parser.Decoder(
       {
         onPacket: (packet) => this.emit("packet", packet),
-        onError: () => this.#onclose("parse error"),
+        onError: () => this._parseError(),
       },
       { maxAttachments: 10 },
     );
-    const decoder = this.#decoder;
-    const onPing = () => this.emit("ping");
-    const onMessage = (data: WireChunk) => decoder.add(data);
-    const onError = (err: Error) => this.emit("error", err);
-    const onClose = (reason: string, description?: unknown) => this.#onclose(reason, description);
-    engine.on("ping", onPing);
-    engine.on("message", onMessage);
-    engine.on("error", onError);
-    engine.on("close", onClose);
     this.#subs.push(
-      () => engine.off("ping", onPing),
-      () => engine.off("message", onMessage),
-      () => engine.off("error", onError),
-      () => engine.off("close", onClose),
+      listen<EngineEvents>(engine, {
+        ping: () => this.emit("ping"),
+        message: (data) => decoder.add(data),
+        error: (err) => this.emit("error", err),
+        close: (reason, description) => this.#onclose(reason, description),
+      }),
       () => decoder.destroy(),
     );
   }
@@ -252,46 +242,38 @@ export class Manager extends EventEmitter<ManagerEvents> {
     this.#backoff.reset();
     this._readyState = "closed";
     this.emit("close", reason, description);
-    if (this.#reconnection && !this.#skipReconnect) this.#reconnect();
+    if (this.#settings.reconnection && !this.#skipReconnect) this.#reconnect();
   }
 
   #cleanup(): void {
-    const subs = this.#subs;
-    this.#subs = [];
-    for (const dispose of subs) dispose();
-  }
-
-  #maybeReconnectOnOpen(): void {
-    if (!this._reconnecting && this.#reconnection && this.#backoff.attempts === 0) this.#reconnect();
+    for (const dispose of this.#subs.splice(0)) dispose();
   }
 
   #reconnect(): void {
     if (this._reconnecting || this.#skipReconnect) return;
-    if (this.#backoff.attempts >= this.#attempts) {
-      this.#backoff.reset();
+    const backoff = this.#backoff;
+    if (backoff.attempts >= this.#settings.attempts) {
+      backoff.reset();
       this.emit("reconnect_failed");
-      this._reconnecting = false;
       return;
     }
-    const delay = this.#backoff.duration();
     this._reconnecting = true;
     this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
       if (this.#skipReconnect) return;
-      this.emit("reconnect_attempt", this.#backoff.attempts);
+      this.emit("reconnect_attempt", backoff.attempts);
+      // A "reconnect_attempt" listener may have closed the manager.
       if (this.#skipReconnect) return;
       this.open((err) => {
+        this._reconnecting = false;
         if (err) {
-          this._reconnecting = false;
           this.#reconnect();
           this.emit("reconnect_error", err);
         } else {
-          const attempt = this.#backoff.attempts;
-          this._reconnecting = false;
-          this.#backoff.reset();
+          const attempt = backoff.attempts;
+          backoff.reset();
           this.emit("reconnect", attempt);
         }
       });
-    }, delay);
+    }, backoff.duration());
   }
 }

@@ -6,8 +6,6 @@ export interface EmitFlags {
   volatile?: boolean;
   compress?: boolean;
   timeout?: number;
-  /** @internal A retry queue's own send. */
-  queued?: boolean;
 }
 
 type AnySocket = Socket<EventsMap, EventsMap>;

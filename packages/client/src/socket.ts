@@ -1,6 +1,5 @@
 import EventEmitter from "eventemitter3";
 import {
-  AckRegistry,
   PacketType,
   RESERVED_EVENTS,
   type AllButLastParams,
@@ -15,7 +14,10 @@ import {
   type ReservedOrUserEventNames,
   type ReservedOrUserListener,
 } from "@duplex/protocol";
-import type { Manager } from "./manager";
+import { Acks } from "./acks";
+import { listen } from "./listen";
+import { RetryQueue } from "./retry-queue";
+import type { Manager, ManagerEvents } from "./manager";
 import { SocketSender, type EmitFlags } from "./sender";
 
 export { SocketSender, type EmitFlags };
@@ -32,14 +34,6 @@ export interface SocketOptions {
 
 type AnyListener = (event: string, ...args: unknown[]) => void;
 type Fn = (...args: unknown[]) => void;
-
-interface QueuedEmit {
-  id: number;
-  tries: number;
-  pending: boolean;
-  args: unknown[];
-  flags: EmitFlags;
-}
 
 /** A socket.io-client disconnect reason. */
 export type DisconnectReason =
@@ -82,7 +76,8 @@ export interface SocketReservedEvents {
  * The typed listener methods of a socket (socket.io-client's generics):
  * `Socket<ServerToClient, ClientToServer>` checks listeners against the
  * events the server sends (and `emit` against those it listens to). Types
- * only, merged into the class: eventemitter3 provides the code.
+ * only, merged into the class: eventemitter3 provides the listener methods,
+ * the class's static block the onAny families.
  */
 export interface Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> {
   on<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
@@ -97,10 +92,24 @@ export interface Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitE
     ev?: Ev,
     listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
   ): this;
+  /** Adds a listener called with every incoming event (name first), before its own listeners. */
+  onAny(listener: AnyListener): this;
+  /** `onAny`, first in the list. */
+  prependAny(listener: AnyListener): this;
+  /** Removes `listener`, or every catch-all listener. */
+  offAny(listener?: AnyListener): this;
+  listenersAny(): AnyListener[];
+  /** Adds a listener called with every outgoing event (name first), as it is sent. */
+  onAnyOutgoing(listener: AnyListener): this;
+  prependAnyOutgoing(listener: AnyListener): this;
+  offAnyOutgoing(listener?: AnyListener): this;
+  listenersAnyOutgoing(): AnyListener[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface adds the generic types above
 export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Emitter {
+  readonly io: Manager;
+  readonly nsp: string;
   id: string | undefined;
   connected = false;
   /** Whether the last connection recovered the previous session's state. */
@@ -109,27 +118,55 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   /** Packets received before "connect", and emits waiting for a connection. */
   readonly receiveBuffer: unknown[][] = [];
   readonly sendBuffer: Packet[] = [];
-  readonly #acks = new AckRegistry();
-  readonly #retries: number;
   readonly #ackTimeout: number | undefined;
-  readonly #queue: QueuedEmit[] = [];
-  #queueSeq = 0;
-  #subs: Array<() => void> | null = null;
+  readonly #acks = new Acks(this.sendBuffer);
+  /** With the `retries` option only. */
+  readonly #retryQueue: RetryQueue | undefined;
+  /** Set while the socket follows its manager (`active`): removes those listeners. */
+  #unsubscribe: (() => void) | undefined;
+  /** Connection state recovery: the server's private session id, and the offset of the last event seen. */
   #pid: string | undefined;
-  #lastOffset: string | undefined;
-  #anyListeners: AnyListener[] = [];
-  #anyOutgoingListeners: AnyListener[] = [];
+  #offset: string | undefined;
+  /** onAny listeners (incoming events) and onAnyOutgoing ones. */
+  readonly #any: Record<"in" | "out", AnyListener[]> = { in: [], out: [] };
 
-  constructor(
-    readonly io: Manager,
-    readonly nsp: string,
-    opts: Partial<SocketOptions> = {},
-  ) {
+  constructor(io: Manager, nsp: string, opts: Partial<SocketOptions> = {}) {
     super();
+    this.io = io;
+    this.nsp = nsp;
     this.auth = opts.auth ?? {};
-    this.#retries = opts.retries ?? 0;
     this.#ackTimeout = opts.ackTimeout;
+    if (opts.retries) {
+      this.#retryQueue = new RetryQueue(opts.retries, {
+        canSend: () => this.connected,
+        send: (flags, data, settle) => this.#send(flags, data, settle, true),
+      });
+    }
     if (io.opts.autoConnect !== false) this.open();
+  }
+
+  // onAny / prependAny / offAny / listenersAny, and the same four for
+  // outgoing events: one implementation over two lists (typed in the interface above).
+  static {
+    for (const [suffix, dir] of [["Any", "in"], ["AnyOutgoing", "out"]] as const) {
+      Object.assign(this.prototype, {
+        [`on${suffix}`](this: AnySocket, fn: AnyListener) {
+          this.#any[dir].push(fn);
+          return this;
+        },
+        [`prepend${suffix}`](this: AnySocket, fn: AnyListener) {
+          this.#any[dir].unshift(fn);
+          return this;
+        },
+        [`off${suffix}`](this: AnySocket, fn?: AnyListener) {
+          this.#any[dir] = fn ? this.#any[dir].filter((l) => l !== fn) : [];
+          return this;
+        },
+        [`listeners${suffix}`](this: AnySocket) {
+          return this.#any[dir].slice();
+        },
+      });
+    }
   }
 
   get disconnected(): boolean {
@@ -138,13 +175,20 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** Whether the socket is trying to be connected (it reconnects with its manager). */
   get active(): boolean {
-    return this.#subs !== null;
+    return this.#unsubscribe !== undefined;
   }
 
   /** Connects (the manager opens its session if needed). */
   open(): this {
     if (this.connected) return this;
-    this.#subEvents();
+    this.#unsubscribe ??= listen<ManagerEvents>(this.io, {
+      open: () => this.#onopen(),
+      packet: (packet) => this.#onpacket(packet),
+      error: (err) => {
+        if (!this.connected) this.#emitReserved("connect_error", err);
+      },
+      close: (reason, description) => this.#onclose(reason, description),
+    });
     if (!this.io._reconnecting) this.io.open();
     if (this.io._readyState === "open") this.#onopen();
     return this;
@@ -181,8 +225,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
 
   /** `emit("message", …args)`. */
   send(...args: unknown[]): this {
-    this.emitWith({}, "message", args);
-    return this;
+    return this.emitWith({}, "message", args);
   }
 
   write(...args: unknown[]): this {
@@ -203,133 +246,39 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     return new SocketSender(this, { compress });
   }
 
-  onAny(listener: AnyListener): this {
-    this.#anyListeners.push(listener);
-    return this;
-  }
-
-  prependAny(listener: AnyListener): this {
-    this.#anyListeners.unshift(listener);
-    return this;
-  }
-
-  offAny(listener?: AnyListener): this {
-    this.#anyListeners = listener ? this.#anyListeners.filter((l) => l !== listener) : [];
-    return this;
-  }
-
-  listenersAny(): AnyListener[] {
-    return this.#anyListeners.slice();
-  }
-
-  onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners.push(listener);
-    return this;
-  }
-
-  prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoingListeners.unshift(listener);
-    return this;
-  }
-
-  offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoingListeners = listener ? this.#anyOutgoingListeners.filter((l) => l !== listener) : [];
-    return this;
-  }
-
-  listenersAnyOutgoing(): AnyListener[] {
-    return this.#anyOutgoingListeners.slice();
-  }
-
-  /** @internal */
-  emitWith(flags: EmitFlags, ev: string, args: unknown[], withError = flags.timeout !== undefined): this {
+  /**
+   * What `emit` and the senders call: `errorFirst` makes the ack callback
+   * `(err, ...answer)`, as `timeout(ms)` and `emitWithAck` want. @internal
+   */
+  emitWith(flags: EmitFlags, ev: string, args: unknown[], errorFirst = flags.timeout !== undefined): this {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    // As socket.io-client: with `retries`, every emit (with an ack or not) goes through the queue.
-    if (this.#retries && !flags.queued && !flags.volatile) {
-      this.#enqueue(flags, [ev, ...args]);
-      return this;
-    }
     const data: unknown[] = [ev, ...args];
-    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data: data as [string] };
-    if (typeof data[data.length - 1] === "function") {
-      const ack = data.pop() as Fn;
-      const timeout = flags.timeout ?? this.#ackTimeout;
-      packet.id = this.#acks.add(
-        withError || timeout !== undefined
-          ? (err, answer) => {
-              if (!err) return ack(null, ...answer);
-              // A timed-out emit still in the send buffer must not go out later.
-              const i = this.sendBuffer.findIndex((p) => (p as { id?: number }).id === err.id);
-              if (i >= 0) this.sendBuffer.splice(i, 1);
-              ack(ackError(err.code));
-            }
-          : (err, answer) => (err ? undefined : ack(...answer)),
-        timeout,
-      );
-    }
-    const engine = this.io.engine;
-    const writable = engine?.transport?.writable === true;
-    if (flags.volatile && !(this.connected && writable)) return this;
-    if (this.connected) {
-      this.#notifyOutgoing(data);
-      this.#packet(packet, flags.compress);
-    } else {
-      this.sendBuffer.push(packet);
-    }
+    const ack = typeof data[data.length - 1] === "function" ? (data.pop() as Fn) : undefined;
+    // As socket.io-client: with `retries`, every emit (with an ack or not) goes through the queue.
+    if (this.#retryQueue && !flags.volatile) this.#retryQueue.push(flags, data, ack);
+    else this.#send(flags, data, ack, errorFirst);
     return this;
   }
 
-  #enqueue(flags: EmitFlags, args: unknown[]): void {
-    const ack = typeof args[args.length - 1] === "function" ? (args.pop() as Fn) : undefined;
-    const entry: QueuedEmit = { id: this.#queueSeq++, tries: 0, pending: false, args, flags };
-    args.push((err: Error | null, ...answer: unknown[]) => {
-      if (entry !== this.#queue[0]) return; // settled already
-      if (err && entry.tries <= this.#retries) {
-        entry.pending = false;
-        this.#drainQueue();
-        return;
-      }
-      this.#queue.shift();
-      ack?.(err, ...answer);
-      this.#drainQueue();
-    });
-    this.#queue.push(entry);
-    this.#drainQueue();
+  #send(flags: EmitFlags, data: unknown[], ack: Fn | undefined, errorFirst: boolean): void {
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data: data as [string] };
+    if (ack) {
+      const timeout = flags.timeout ?? this.#ackTimeout;
+      packet.id = this.#acks.add(ack, errorFirst || timeout !== undefined, timeout);
+    }
+    if (flags.volatile && !(this.connected && this.io.engine?.transport?.writable)) return;
+    if (this.connected) this.#write(packet, flags.compress);
+    else this.sendBuffer.push(packet);
   }
 
-  /** Sends the head of the retry queue (one emit in flight at a time). */
-  #drainQueue(force = false): void {
-    const entry = this.#queue[0];
-    if (!this.connected || !entry || (entry.pending && !force)) return;
-    entry.pending = true;
-    entry.tries++;
-    const [ev, ...args] = entry.args;
-    this.emitWith({ ...entry.flags, queued: true }, ev as string, args, true);
+  /** Sends an EVENT now, after the onAnyOutgoing listeners. */
+  #write(packet: Packet, compress?: boolean): void {
+    this.#callAny("out", (packet as { data: unknown[] }).data);
+    this.#packet(packet, compress);
   }
 
   #packet(packet: Packet, compress?: boolean): void {
     this.io._packet(packet, compress);
-  }
-
-  #subEvents(): void {
-    if (this.#subs) return;
-    const io = this.io;
-    const onOpen = () => this.#onopen();
-    const onPacket = (packet: DecodedPacket) => this.#onpacket(packet);
-    const onError = (err: Error) => {
-      if (!this.connected) this.#emitReserved("connect_error", err);
-    };
-    const onClose = (reason: string, description?: unknown) => this.#onclose(reason, description);
-    io.on("open", onOpen);
-    io.on("packet", onPacket);
-    io.on("error", onError);
-    io.on("close", onClose);
-    this.#subs = [
-      () => io.off("open", onOpen),
-      () => io.off("packet", onPacket),
-      () => io.off("error", onError),
-      () => io.off("close", onClose),
-    ];
   }
 
   #onopen(): void {
@@ -338,7 +287,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #sendConnect(auth: Record<string, unknown>): void {
-    const data = this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...auth } : auth;
+    const data = this.#pid ? { pid: this.#pid, offset: this.#offset, ...auth } : auth;
     this.#packet({ type: PacketType.CONNECT, nsp: this.nsp, data });
   }
 
@@ -384,12 +333,9 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.#pid = pid;
     this.connected = true;
     for (const args of this.receiveBuffer.splice(0)) this.#dispatch(args);
-    for (const packet of this.sendBuffer.splice(0)) {
-      this.#notifyOutgoing((packet as { data: unknown[] }).data);
-      this.#packet(packet);
-    }
+    for (const packet of this.sendBuffer.splice(0)) this.#write(packet);
     // The retry queue's head goes before "connect" listeners emit (as socket.io-client), or it would leave twice.
-    this.#drainQueue(true);
+    this.#retryQueue?.drain(true);
     this.#emitReserved("connect");
   }
 
@@ -400,11 +346,15 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #dispatch(args: unknown[]): void {
-    for (const l of this.#anyListeners.slice()) l.apply(this, args as [string]);
+    this.#callAny("in", args);
     emitLocal.apply(this, args as [string]);
     // With recovery, the server appends an offset to each event: the last one seen is where to resume.
     const last = args[args.length - 1];
-    if (this.#pid && typeof last === "string") this.#lastOffset = last;
+    if (this.#pid && typeof last === "string") this.#offset = last;
+  }
+
+  #callAny(dir: "in" | "out", args: unknown[]): void {
+    for (const l of this.#any[dir].slice()) l.apply(this, args as [string]);
   }
 
   #ackFor(id: number): Fn {
@@ -422,29 +372,19 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.id = undefined;
     if (wasConnected) this.#emitReserved("disconnect", reason, description);
     // Emits still in the send buffer keep their acks: they go out on the next connection.
-    this.#acks.rejectAll(reason, (id) => this.sendBuffer.some((p) => (p as { id?: number }).id === id));
+    this.#acks.rejectAll();
   }
 
+  /** Stops following the manager (no longer `active`); the manager closes once no socket is active. */
   #destroy(): void {
-    if (this.#subs) {
-      for (const dispose of this.#subs) dispose();
-      this.#subs = null;
-    }
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.io._destroy(this);
-  }
-
-  #notifyOutgoing(data: unknown[]): void {
-    for (const l of this.#anyOutgoingListeners.slice()) l.apply(this, data as [string]);
   }
 
   #emitReserved(ev: string, ...args: unknown[]): void {
     emitLocal.call(this, ev, ...args);
   }
-}
-
-/** socket.io-client's messages, with the protocol's stable code ("ACK_TIMEOUT" / "ACK_CLOSED"). */
-function ackError(code: string): Error & { code: string } {
-  return Object.assign(new Error(code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected"), { code });
 }
 
 type AnySocket = Socket<EventsMap, EventsMap>;
