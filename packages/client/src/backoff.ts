@@ -9,16 +9,18 @@
  */
 export class Backoff {
   attempts = 0;
+  declare min: number;
+  declare max: number;
+  declare jitter: number;
   readonly #factor: number;
   readonly #random: () => number;
 
-  constructor(
-    public min: number,
-    public max: number,
-    public jitter: number,
-    factor = 2,
-    random: () => number = Math.random,
-  ) {
+  // Assigned here rather than as parameter properties, which ES2022 class
+  // fields would emit twice (a field and an assignment).
+  constructor(min: number, max: number, jitter: number, factor = 2, random: () => number = Math.random) {
+    this.min = min;
+    this.max = max;
+    this.jitter = jitter;
     this.#factor = factor;
     this.#random = random;
   }

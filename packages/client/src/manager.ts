@@ -52,8 +52,10 @@ export interface ManagerEvents {
  * manager.on("reconnect", (attempt) => console.log("back after", attempt, "attempts"));
  */
 export class Manager extends EventEmitter<ManagerEvents> {
-  engine: Engine | undefined;
-  readonly opts: ManagerOptions;
+  // Declared, not defined: the constructor and open() set them (a class
+  // field would be emitted as an extra definition in the bundle).
+  declare engine: Engine | undefined;
+  declare readonly opts: ManagerOptions;
   readonly nsps: Record<string, Socket> = {};
   /** @internal */
   _readyState: ManagerReadyState = "closed";

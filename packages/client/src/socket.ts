@@ -108,13 +108,15 @@ export interface Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitE
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface adds the generic types above
 export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Emitter {
-  readonly io: Manager;
-  readonly nsp: string;
-  id: string | undefined;
+  // Declared, not defined: the constructor and "connect" set them (a class
+  // field would be emitted as an extra definition in the bundle).
+  declare readonly io: Manager;
+  declare readonly nsp: string;
+  declare id: string | undefined;
   connected = false;
   /** Whether the last connection recovered the previous session's state. */
   recovered = false;
-  auth: SocketOptions["auth"];
+  declare auth: SocketOptions["auth"];
   /** Packets received before "connect", and emits waiting for a connection. */
   readonly receiveBuffer: unknown[][] = [];
   readonly sendBuffer: Packet[] = [];
