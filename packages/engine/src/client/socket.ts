@@ -1,15 +1,14 @@
 import { payloadLength, type Packet, type RawData } from "./codec";
 import { probe } from "./diagnose";
 import { Emitter } from "./emitter";
-import { DOCS, EngineClientError } from "./errors";
+import { DOCS, EngineClientError, failure } from "./errors";
 import { failed, worked } from "./fallback";
 import { Watchdog } from "./heartbeat";
 import type { SocketOptions, TransportName } from "./options";
 import type { BinaryType, Platform } from "./platform";
 import { PollingTransport } from "./transports/polling";
-import type { Transport, TransportContext, TransportHandler } from "./transports/transport";
+import type { Transport, TransportOwner } from "./transports/transport";
 import { WebSocketTransport } from "./transports/websocket";
-import { Upgrade, type UpgradeOwner } from "./upgrade";
 import { endpoint, type Endpoint } from "./url";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
@@ -52,12 +51,31 @@ export interface SocketEvents {
 type Entry = [Packet, (() => void) | undefined];
 
 /**
+ * How far an upgrade went (engine.io-protocol v4, "Upgrade"):
+ *
+ *   opening ──open──▶ probing (sent 2probe) ──3probe──▶ pausing ──polling paused──▶ upgraded (sent 5)
+ *      │                  │                              │
+ *      └──── error, close, another packet, no 3probe in time ──▶ failed
+ *
+ * (The time limits are the WebSocket transport's: see transports/websocket.ts.)
+ *
+ * While probing, the session goes on over polling. Once the probe is
+ * answered, polling pauses: its pending GET comes back (the server answers it
+ * at once, with a noop or what it had buffered) and its pending POST ends, so
+ * every packet either went over polling or waits in the write buffer; then
+ * `5` goes over the WebSocket, which becomes the transport, and the buffer
+ * flushes over it. Nothing is lost, duplicated or reordered. "upgraded" and
+ * "failed" are no state of their own: the probe is dropped.
+ */
+type UpgradeState = "opening" | "probing" | "pausing";
+
+/**
  * An Engine.IO v4 client session, shaped like engine.io-client 6's `Socket`
  * so that a Socket.IO Manager can sit on it. Construct it through the
  * package entry (`Socket` of `@duplex/engine/client`), which supplies the
  * platform.
  */
-export class BaseSocket extends Emitter<SocketEvents> implements TransportContext, TransportHandler, UpgradeOwner {
+export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner {
   /** The session id, once open. */
   id: string | null = null;
   readyState: ReadyState = "opening";
@@ -74,7 +92,9 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   #sent = 0;
   #maxPayload = 0;
   #dog: Watchdog;
-  #up?: Upgrade;
+  /** The WebSocket probed for an upgrade, and how far the probe went. */
+  #probe?: Transport;
+  #upgrade?: UpgradeState;
   /** Transports left to try for the first connection. */
   #todo: TransportName[];
   #wsFailed = false;
@@ -131,13 +151,11 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     return this;
   }
 
-  // TransportHandler: what the current transport reports.
+  // TransportOwner: what the transports report.
 
   /** @internal */
-  onTransportOpen(): void {}
-
-  /** @internal */
-  onPacket(p: Packet): void {
+  onPacket(p: Packet, t: Transport): void {
+    if (t != this.transport) return this.#probed(p, t);
     if (this.readyState == "closed") return;
     if (this.#held) return void this.#held.push(p);
     this.emit("packet", p);
@@ -155,7 +173,15 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   }
 
   /** @internal */
-  onDrain(): void {
+  onDrain(t: Transport): void {
+    if (t != this.transport) {
+      // The probe opened: Engine.IO v4 "Upgrade" starts with 2probe.
+      if (t == this.#probe && this.#upgrade == "opening") {
+        this.#upgrade = "probing";
+        t.send([{ type: "ping", data: "probe" }]);
+      }
+      return;
+    }
     const sent = this.#sent;
     if (sent) for (const [, cb] of this.#wb.splice(0, sent)) cb?.();
     this.#sent = 0;
@@ -166,7 +192,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   }
 
   /** @internal */
-  onTransportClose(err?: EngineClientError, soft?: boolean): void {
+  onTransportClose(t: Transport, err?: EngineClientError, soft?: boolean): void {
+    if (t != this.transport) return t == this.#probe ? this.#dropProbe(err ? err.message : "closed") : undefined;
     if (this.readyState == "closed") return;
     if (this.id || this.#held) return err ? this.#fail(err) : this.#end("transport close");
     // Not open yet. Nothing heard from the endpoint: try the next transport.
@@ -176,7 +203,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     err ||= new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ && "closed before the handshake");
     if (!ws) return this.#fail(err);
     // A WebSocket was the last hope: ask over HTTP what the endpoint is.
-    this.#probe((r) => {
+    this.#ask((r) => {
       if (this.readyState == "opening") {
         this.#fail(
           r === null
@@ -187,42 +214,49 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     });
   }
 
-  // UpgradeOwner
-
-  /** @internal */
-  onProbed(t: Transport, paused: () => void): void {
+  /** A packet on the probe: `3probe` pauses polling, then `5` switches; anything else fails the upgrade. */
+  #probed(p: Packet, t: Transport): void {
+    if (t != this.#probe) return;
+    if (this.#upgrade != "probing" || p.type != "pong" || p.data != "probe") {
+      return this.#dropProbe(`${p.type} packet while ${this.#upgrade}`);
+    }
+    this.#upgrade = "pausing";
     this.emit("upgrading", t);
-    (this.transport as PollingTransport).pause(paused);
+    const polling = this.transport as PollingTransport;
+    polling.pause(() => {
+      if (t != this.#probe) return;
+      t.send([{ type: "upgrade" }]);
+      polling.close(false);
+      this.#probe = this.#upgrade = undefined;
+      this.transport = t;
+      this.#worked();
+      this.emit("upgrade", t);
+      this.#flush();
+    });
   }
 
-  /** @internal */
-  onUpgraded(t: Transport): void {
-    (this.transport as PollingTransport).close(false);
-    this.#up = undefined;
-    this.transport = t;
-    t.h = this;
-    this.#worked();
-    this.emit("upgrade", t);
-    this.#flush();
-  }
-
-  /** @internal */
-  onUpgradeFailed(err: EngineClientError): void {
-    this.#up = undefined;
-    failed.add(this.#e.key);
-    this.emit("upgradeError", err);
-    (this.transport as PollingTransport).resume();
-    this.#flush();
+  /** Ends an upgrade attempt; `why` is told as "upgradeError" and polling goes on, none (the session closed) to nobody. */
+  #dropProbe(why?: string): void {
+    const t = this.#probe;
+    if (!t) return;
+    this.#probe = this.#upgrade = undefined;
+    t.close();
+    if (why) {
+      failed.add(this.#e.key);
+      this.emit("upgradeError", failure("TRANSPORT_ERROR", "upgrade probe failed", why));
+      (this.transport as PollingTransport).resume();
+      this.#flush();
+    }
   }
 
   /** Asks over HTTP what the endpoint is (see `probe`). */
-  #probe(then: (r: EngineClientError | null | undefined) => void): void {
+  #ask(then: (r: EngineClientError | null | undefined) => void): void {
     probe(this.url("polling"), { headers: this.opts.extraHeaders }).then(then);
   }
 
   #next(): void {
     const name = this.#todo.shift();
-    this.transport = name == "websocket" ? new WebSocketTransport(this, this) : new PollingTransport(this, this);
+    this.transport = name == "websocket" ? new WebSocketTransport(this) : new PollingTransport(this);
   }
 
   #worked(): void {
@@ -236,12 +270,12 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     // length-prefixed payload. Ask before opening.
     if (this.transport.name == "websocket" && !d.maxPayload) {
       const held: Packet[] = (this.#held = []);
-      this.#probe((r) => {
+      this.#ask((r) => {
         this.#held = undefined;
         if (this.readyState != "opening") return;
         if (r?.code == "UNSUPPORTED_PROTOCOL_VERSION") return this.#fail(r);
         this.#open(d);
-        for (const p of held) this.onPacket(p);
+        for (const p of held) this.onPacket(p, this.transport);
       });
     } else this.#open(d);
   }
@@ -261,7 +295,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     this.#dog.start(d.pingInterval + d.pingTimeout);
     this.#flush();
     if (this.readyState == "open" && t.name == "polling" && o.upgrade !== false && this.upgrades[0]) {
-      this.#up = new Upgrade(this, new WebSocketTransport(this, this));
+      this.#upgrade = "opening";
+      this.#probe = new WebSocketTransport(this);
     }
   }
 
@@ -297,8 +332,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     if (this.readyState == "closed") return;
     this.readyState = "closed";
     this.#dog.stop();
-    this.#up?.fail();
-    this.#up = undefined;
+    this.#dropProbe();
     this.transport.close();
     if (this.#unload) removeEventListener("beforeunload", this.#unload);
     this.id = null;
