@@ -3,13 +3,12 @@ import { probe } from "./diagnose";
 import { Emitter } from "./emitter";
 import { DOCS, EngineClientError, failure } from "./errors";
 import { failed, worked } from "./fallback";
-import { Watchdog } from "./heartbeat";
 import type { SocketOptions, TransportName } from "./options";
-import type { BinaryType, Platform } from "./platform";
+import { clock, type BinaryType, type Clock, type Platform } from "./platform";
 import { PollingTransport } from "./transports/polling";
 import type { Transport, TransportOwner } from "./transports/transport";
 import { WebSocketTransport } from "./transports/websocket";
-import { endpoint, type Endpoint } from "./url";
+import { endpoint, transportUrl } from "./url";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 /** engine.io-client's close reasons. */
@@ -86,12 +85,19 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   binaryType: BinaryType;
   readonly opts: SocketOptions;
   readonly platform: Platform;
-  #e: Endpoint;
+  /** The endpoint's http(s) URL, with the query of every request (url.ts). */
+  #base: URL;
+  /** Origin and path: names the endpoint in the transport memory (fallback.ts). */
+  #key: string;
+  #clock: Clock;
   /** Packets waiting to leave, with their callbacks; the first `#sent` are in flight. */
   #wb: Entry[] = [];
   #sent = 0;
   #maxPayload = 0;
-  #dog: Watchdog;
+  /** Heartbeat watchdog: when the last packet arrived, the silence allowed, its one timer (see `#watch`). */
+  #seen = 0;
+  #silence = 0;
+  #timer: unknown;
   /** The WebSocket probed for an upgrade, and how far the probe went. */
   #probe?: Transport;
   #upgrade?: UpgradeState;
@@ -106,10 +112,11 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     super();
     if (uri && typeof uri == "object") [uri, opts] = [undefined, uri];
     const o = (this.opts = opts || {});
-    const key = (this.#e = endpoint(uri, o)).key;
+    const base = (this.#base = endpoint(uri, o));
+    const key = (this.#key = base.origin + base.pathname);
     this.platform = platform;
     this.binaryType = platform.binaryType;
-    this.#dog = new Watchdog(() => this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", !globalThis.__DUPLEX_TERSE__ && "server silent for pingInterval + pingTimeout")), o.clock);
+    this.#clock = o.clock || clock;
     let list = o.transports || ["polling", "websocket"];
     if (o.retryWebSocket) failed.delete(key);
     if (failed.has(key) && list[1]) list = list.filter((t) => t != "websocket");
@@ -123,7 +130,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
 
   /** @internal */
   url(t: TransportName): string {
-    return this.#e.url(t, this.id);
+    return transportUrl(this.#base, t, this.id, this.opts);
   }
 
   /**
@@ -159,7 +166,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     if (this.readyState == "closed") return;
     if (this.#held) return void this.#held.push(p);
     this.emit("packet", p);
-    this.#dog.feed();
+    this.#seen = this.#clock.now();
     const d = p.data as RawData;
     if (p.type == "open") {
       if (!this.id) this.#handshake(JSON.parse(d as string));
@@ -242,7 +249,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     this.#probe = this.#upgrade = undefined;
     t.close();
     if (why) {
-      failed.add(this.#e.key);
+      failed.add(this.#key);
       this.emit("upgradeError", failure("TRANSPORT_ERROR", "upgrade probe failed", why));
       (this.transport as PollingTransport).resume();
       this.#flush();
@@ -260,8 +267,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   }
 
   #worked(): void {
-    worked.add(this.#e.key);
-    failed.delete(this.#e.key);
+    worked.add(this.#key);
+    failed.delete(this.#key);
   }
 
   #handshake(d: HandshakeData): void {
@@ -283,7 +290,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   #open(d: HandshakeData): void {
     const o = this.opts;
     const t = this.transport;
-    const key = this.#e.key;
+    const key = this.#key;
     this.id = d.sid;
     this.#maxPayload = d.maxPayload || 0;
     if (t.name == "websocket") this.#worked();
@@ -292,12 +299,30 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     this.emit("handshake", d);
     this.readyState = "open";
     this.emit("open");
-    this.#dog.start(d.pingInterval + d.pingTimeout);
+    this.#seen = this.#clock.now();
+    this.#watch((this.#silence = d.pingInterval + d.pingTimeout));
     this.#flush();
     if (this.readyState == "open" && t.name == "polling" && o.upgrade !== false && this.upgrades[0]) {
       this.#upgrade = "opening";
       this.#probe = new WebSocketTransport(this);
     }
+  }
+
+  /**
+   * The heartbeat watchdog (engine.io-protocol v4, "Heartbeat"): the server
+   * pings every pingInterval and waits pingTimeout for the pong, so a client
+   * that hears nothing for pingInterval + pingTimeout knows the server (or the
+   * path to it) is gone. Any packet counts as a sign of life: `onPacket` only
+   * records the time, and the one timer re-arms itself for the remainder when
+   * it fires early (no timer per packet).
+   */
+  #watch(ms: number): void {
+    const c = this.#clock;
+    this.#timer = c.setTimeout(() => {
+      const left = this.#seen + this.#silence - c.now();
+      if (left > 0) this.#watch(left);
+      else this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", !globalThis.__DUPLEX_TERSE__ && "server silent for pingInterval + pingTimeout"));
+    }, ms);
   }
 
   #packet(p: Packet, cb?: () => void): void {
@@ -331,7 +356,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   #end(reason: CloseReason, err?: EngineClientError): void {
     if (this.readyState == "closed") return;
     this.readyState = "closed";
-    this.#dog.stop();
+    this.#clock.clearTimeout(this.#timer);
     this.#dropProbe();
     this.transport.close();
     if (this.#unload) removeEventListener("beforeunload", this.#unload);
