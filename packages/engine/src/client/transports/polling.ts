@@ -58,11 +58,8 @@ export class PollingTransport implements Transport {
     // GET is aborted once the close packet is in: aborted first, the server
     // sees a dropped poll ("transport error") and answers the POST with 400,
     // which behind nginx happens every time.
-    if (bye && this.#s.id) {
-      fetch(this.#s.url("polling"), this.#init("1", true))
-        .catch(() => {})
-        .finally(() => this.#ac.abort());
-    } else this.#ac.abort();
+    if (bye && this.#s.id) this.#req("1", true).finally(() => this.#ac.abort());
+    else this.#ac.abort();
   }
 
   #check(): void {
@@ -94,28 +91,29 @@ export class PollingTransport implements Transport {
     else this.#poll();
   }
 
-  #init(body?: string, keepalive?: boolean): RequestInit {
-    const o = this.#s.opts;
-    return {
-      method: body == null ? "GET" : "POST",
-      body,
-      // text/plain is CORS-safelisted: no preflight unless extraHeaders ask for one.
-      headers: body == null ? o.extraHeaders : { "content-type": "text/plain;charset=UTF-8", ...o.extraHeaders },
-      credentials: o.withCredentials ? "include" : "same-origin",
-      keepalive,
-      signal: keepalive ? undefined : this.#ac.signal,
-    };
-  }
-
-  /** One request: the body on 200, undefined (reported) otherwise. The handshake's answer is diagnosed. */
-  async #req(body?: string): Promise<string | undefined> {
+  /**
+   * One request: the body on 200, undefined (reported, unless the transport
+   * is closed) otherwise. The handshake's answer is diagnosed.
+   */
+  async #req(body?: string, keepalive?: boolean): Promise<string | undefined> {
     const s = this.#s;
+    const o = s.opts;
     const url = s.url("polling");
-    const init = this.#init(body);
-    const what = init.method + " " + url;
+    const method = body == null ? "GET" : "POST";
+    const what = method + " " + url;
     let status: number, text: string;
     try {
-      const r = await fetch(url, init);
+      const r = await fetch(url, {
+        method,
+        // A string body goes as text/plain;charset=UTF-8, which is
+        // CORS-safelisted: no preflight unless extraHeaders ask for one.
+        body,
+        headers: o.extraHeaders,
+        credentials: o.withCredentials ? "include" : "same-origin",
+        keepalive,
+        // The close POST has it too: the abort that follows it comes once it is answered.
+        signal: this.#ac.signal,
+      });
       status = r.status;
       text = await r.text();
     } catch (e) {

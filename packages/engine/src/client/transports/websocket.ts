@@ -47,10 +47,7 @@ export class WebSocketTransport implements Transport {
     let timer: unknown;
     const deadline = (ms: number, err: () => EngineClientError) => {
       timers.clearTimeout(timer);
-      timer = timers.setTimeout(() => {
-        this.close();
-        s.onTransportClose(this, err(), true);
-      }, ms);
+      timer = timers.setTimeout(() => this.#fail(err(), true), ms);
     };
     deadline(4 * ms, () => failure("TRANSPORT_ERROR", where, !globalThis.__DUPLEX_TERSE__ ? `not open within ${4 * ms} ms` : "not open"));
     this.#stop = () => timers.clearTimeout(timer);
@@ -80,17 +77,14 @@ export class WebSocketTransport implements Transport {
       this.#why = e.message || "error";
     };
     ws.onclose = ({ code }) => {
-      this.#stop();
-      if (this.#closed) return;
-      this.#closed = true;
-      this.writable = false;
       const silent = this.#silent;
       // A clean close of a running session is the server's "transport close", not an error.
-      s.onTransportClose(
-        this,
-        silent || this.#why ? failure("TRANSPORT_ERROR", where, `${this.#why} close ${code}${!globalThis.__DUPLEX_TERSE__ && silent ? " before any frame" : ""}`) : undefined,
-        silent,
-      );
+      if (!this.#closed) {
+        this.#fail(
+          silent || this.#why ? failure("TRANSPORT_ERROR", where, `${this.#why} close ${code}${!globalThis.__DUPLEX_TERSE__ && silent ? " before any frame" : ""}`) : undefined,
+          silent,
+        );
+      }
     };
   }
 
@@ -108,8 +102,9 @@ export class WebSocketTransport implements Transport {
     this.#ws.close();
   }
 
-  #fail(err: EngineClientError): void {
+  /** Closes (a no-op on a WebSocket that is closed already) and reports why. */
+  #fail(err?: EngineClientError, soft?: boolean): void {
     this.close();
-    this.#s.onTransportClose(this, err);
+    this.#s.onTransportClose(this, err, soft);
   }
 }
