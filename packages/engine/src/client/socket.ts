@@ -79,12 +79,13 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   id: string | null = null;
   readyState: ReadyState = "opening";
   /** The current transport (`transport.name`: "polling" | "websocket"). */
-  transport!: Transport;
+  declare transport: Transport;
   /** Transports the server offers to upgrade to, that this client may use. */
   upgrades: string[] = [];
-  binaryType: BinaryType;
-  readonly opts: SocketOptions;
-  readonly platform: Platform;
+  // Set by the constructor: `declare` keeps the compiler from emitting empty field definitions too.
+  declare binaryType: BinaryType;
+  declare readonly opts: SocketOptions;
+  declare readonly platform: Platform;
   /** The endpoint's http(s) URL, with the query of every request (url.ts). */
   #base: URL;
   /** Origin and path: names the endpoint in the transport memory (fallback.ts). */
@@ -299,7 +300,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     this.emit("handshake", d);
     this.readyState = "open";
     this.emit("open");
-    this.#seen = this.#clock.now();
+    // The silence is counted from the open packet (onPacket noted its time), as the server's pings are.
     this.#watch((this.#silence = d.pingInterval + d.pingTimeout));
     this.#flush();
     if (this.readyState == "open" && t.name == "polling" && o.upgrade !== false && this.upgrades[0]) {
