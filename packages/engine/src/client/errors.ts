@@ -15,8 +15,9 @@
 // budgeted). A message is written `!globalThis.__DUPLEX_TERSE__ ? long : short`
 // (or `&& long`): scripts/bundle.mjs defines that expression as true, so the
 // minifier drops the long text and what only it uses. A terse message keeps
-// the facts (HTTP status, what arrived); codes and the `status` / `received`
-// / `serverError` fields are the same either way.
+// the facts (HTTP status, what arrived), or is the bare code when the fields
+// hold them; codes and the `status` / `received` / `serverError` fields are
+// the same either way.
 
 export type EngineClientErrorCode =
   | "NOT_ENGINE_IO"

@@ -10,7 +10,7 @@ let counter = 0;
  * origin and path name the endpoint in the transport memory (fallback.ts).
  */
 export function endpoint(uri: string | undefined, o: SocketOptions): URL {
-  const loc = typeof location != "undefined" ? location.href : "http://localhost";
+  const loc = globalThis.location?.href ?? "http://localhost";
   // "host:3000" has no scheme: read it as "//host:3000", as engine.io-client does.
   if (uri && !/^[a-z]+:\/\/|^\//i.test(uri)) uri = "//" + uri;
   const u = new URL(uri || loc, loc);

@@ -77,7 +77,7 @@ export class PollingTransport implements Transport {
     if (body == null) return;
     const s = this.#s;
     const packets = decodePayload(body, (b64) => s.platform.unb64(b64, s.binaryType));
-    if (!packets) return this.#fail(new EngineClientError("PARSER_ERROR", "bad payload " + show(body), 200, body));
+    if (!packets) return this.#fail(new EngineClientError("PARSER_ERROR", !globalThis.__DUPLEX_TERSE__ && "bad payload " + show(body), 200, body));
     for (const p of packets) {
       if (this.#closed) return;
       if (p.type == "close") {

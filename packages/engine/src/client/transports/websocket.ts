@@ -71,7 +71,7 @@ export class WebSocketTransport implements Transport {
       }
       const p = text ? decodePacket(data) : { type: "message" as const, data: data as RawData };
       if (p) s.onPacket(p, this);
-      else this.#fail(new EngineClientError("PARSER_ERROR", "bad frame " + show(data as string)));
+      else this.#fail(new EngineClientError("PARSER_ERROR", !globalThis.__DUPLEX_TERSE__ && "bad frame " + show(data as string), 101, data as string));
     };
     ws.onerror = (e) => {
       this.#why = e.message || "error";
