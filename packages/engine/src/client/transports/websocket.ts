@@ -45,15 +45,16 @@ export class WebSocketTransport implements Transport {
     const timers = s.opts.clock || clock;
     const ms = s.opts.handshakeTimeout ?? 2500;
     let timer: unknown;
-    const deadline = (ms: number, err: () => EngineClientError) => {
-      timers.clearTimeout(timer);
-      timer = timers.setTimeout(() => this.#fail(err(), true), ms);
-    };
-    deadline(4 * ms, () => failure("TRANSPORT_ERROR", where, !globalThis.__DUPLEX_TERSE__ ? `not open within ${4 * ms} ms` : "not open"));
     this.#stop = () => timers.clearTimeout(timer);
+    /** Fails softly with `err` unless stopped within `ms` (a frame came, or the WebSocket ended). */
+    const deadline = (ms: number, err: EngineClientError) => {
+      this.#stop();
+      timer = timers.setTimeout(() => this.#fail(err, true), ms);
+    };
+    deadline(4 * ms, failure("TRANSPORT_ERROR", where, !globalThis.__DUPLEX_TERSE__ ? `not open within ${4 * ms} ms` : "not open"));
     ws.onopen = () => {
       const detail = !globalThis.__DUPLEX_TERSE__ ? `no frame within ${ms} ms of opening; got nothing${DOCS}` : "no frame";
-      deadline(ms, () => failure(handshake ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", where, detail, 101, ""));
+      deadline(ms, failure(handshake ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", where, detail, 101, ""));
       // Read now, so a binaryType set right after construction applies.
       ws.binaryType = s.binaryType;
       this.#drained();
