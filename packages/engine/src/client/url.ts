@@ -15,8 +15,7 @@ export function endpoint(uri: string | undefined, o: SocketOptions): URL {
   if (uri && !/^[a-z]+:\/\/|^\//i.test(uri)) uri = "//" + uri;
   const u = new URL(uri || loc, loc);
   // Set before the port: a default port of the final scheme is dropped.
-  // https: and wss: are the secure schemes.
-  u.protocol = o.secure ?? /s:$/.test(u.protocol) ? "https" : "http";
+  u.protocol = o.secure ?? /^(https|wss):$/.test(u.protocol) ? "https" : "http";
   const host = o.hostname;
   if (host) u.hostname = host.includes(":") && host[0] != "[" ? "[" + host + "]" : host;
   if (o.port != null) u.port = String(o.port);
