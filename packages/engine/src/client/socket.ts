@@ -47,7 +47,8 @@ export interface SocketEvents {
   close: [reason: CloseReason, description?: EngineClientError];
 }
 
-type Entry = [Packet, (() => void) | undefined];
+/** A packet waiting to leave, with the callback to run once it has. */
+type Outgoing = Packet & { cb?: () => void };
 
 /**
  * How far an upgrade went (engine.io-protocol v4, "Upgrade"):
@@ -92,7 +93,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   #key: string;
   #clock: Clock;
   /** Packets waiting to leave, with their callbacks; the first `#sent` are in flight. */
-  #wb: Entry[] = [];
+  #wb: Outgoing[] = [];
   #sent = 0;
   #maxPayload = 0;
   /** Heartbeat watchdog: when the last packet arrived, the silence allowed, its one timer (see `#watch`). */
@@ -139,7 +140,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
    * @example socket.send("hello"); socket.send(new Uint8Array([1, 2]), () => console.log("sent"));
    */
   send(data: RawData, opts?: SendOptions | (() => void), cb?: () => void): this {
-    this.#packet({ type: "message", data }, typeof opts == "function" ? opts : cb);
+    this.#packet({ type: "message", data, cb: typeof opts == "function" ? opts : cb });
     return this;
   }
 
@@ -191,7 +192,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
       return;
     }
     const sent = this.#sent;
-    if (sent) for (const [, cb] of this.#wb.splice(0, sent)) cb?.();
+    if (sent) for (const p of this.#wb.splice(0, sent)) p.cb?.();
     this.#sent = 0;
     // A drain with nothing of ours in flight (the `5` of an upgrade) may still
     // find packets that waited for the transport: send them now.
@@ -326,9 +327,9 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     }, ms);
   }
 
-  #packet(p: Packet, cb?: () => void): void {
+  #packet(p: Outgoing): void {
     if (this.readyState == "closing" || this.readyState == "closed") return;
-    this.#wb.push([p, cb]);
+    this.#wb.push(p);
     this.#flush();
   }
 
@@ -340,12 +341,13 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
       // Engine.IO v4 "maxPayload": split a polling body the server would refuse.
       if (t.name == "polling" && this.#maxPayload) {
         for (let i = 0, size = 0; i < n; i++) {
-          size += payloadLength(wb[i][0].data);
+          size += payloadLength(wb[i].data);
           if (i && size > this.#maxPayload) n = i;
         }
       }
       this.#sent = n;
-      t.send(wb.slice(0, n).map((e) => e[0]));
+      // Transports read type and data only.
+      t.send(wb.slice(0, n));
     }
   }
 
