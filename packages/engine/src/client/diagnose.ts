@@ -51,14 +51,14 @@ function explain(v3: boolean, server?: { code: number }): string {
  * an Engine.IO v4 endpoint (whose spare session is closed at once), undefined
  * when the request itself failed (server down, CORS).
  */
-export async function probe(url: string, init: RequestInit): Promise<EngineClientError | null | undefined> {
+export async function probe(url: string, headers?: Record<string, string>): Promise<EngineClientError | null | undefined> {
   try {
-    const r = await fetch(url, init);
+    const r = await fetch(url, { headers });
     const body = await r.text();
     const err = diagnose(r.status, body, "GET " + url);
     if (!err) {
       // Close the spare session (a close packet) rather than let it time out.
-      fetch(url + "&sid=" + JSON.parse(body.split(SEP)[0].slice(1)).sid, { ...init, method: "POST", body: "1" }).catch(() => {});
+      fetch(url + "&sid=" + JSON.parse(body.split(SEP)[0].slice(1)).sid, { headers, method: "POST", body: "1" }).catch(() => {});
     }
     return err || null;
   } catch {

@@ -260,7 +260,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
 
   /** Asks over HTTP what the endpoint is (see `probe`). */
   #ask(then: (r: EngineClientError | null | undefined) => void): void {
-    probe(this.url("polling"), { headers: this.opts.extraHeaders }).then(then);
+    probe(this.url("polling"), this.opts.extraHeaders).then(then);
   }
 
   #next(): void {

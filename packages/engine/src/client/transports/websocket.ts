@@ -46,10 +46,10 @@ export class WebSocketTransport implements Transport {
     const ms = s.opts.handshakeTimeout ?? 2500;
     let timer: unknown;
     this.#stop = () => timers.clearTimeout(timer);
-    /** Fails softly with `err` unless stopped within `ms` (a frame came, or the WebSocket ended). */
-    const deadline = (ms: number, err: EngineClientError) => {
+    /** Fails softly with `err` unless stopped `within` ms (a frame came, or the WebSocket ended). */
+    const deadline = (within: number, err: EngineClientError) => {
       this.#stop();
-      timer = timers.setTimeout(() => this.#fail(err, true), ms);
+      timer = timers.setTimeout(() => this.#fail(err, true), within);
     };
     deadline(4 * ms, failure("TRANSPORT_ERROR", where, !globalThis.__DUPLEX_TERSE__ ? `not open within ${4 * ms} ms` : "not open"));
     ws.onopen = () => {
