@@ -13,11 +13,8 @@ const platform: Platform = {
   // Browsers cannot set WebSocket handshake headers: extraHeaders apply to polling only.
   ws: (url) => new WebSocket(url) as WebSocketLike,
   binaryType: "arraybuffer",
-  b64: (b) => {
-    let s = "";
-    for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-    return btoa(s);
-  },
+  // One byte per character: btoa reads a "binary string".
+  b64: (b) => btoa(b.reduce((s, c) => s + String.fromCharCode(c), "")),
   unb64: (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)).buffer,
 };
 

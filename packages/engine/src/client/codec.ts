@@ -33,15 +33,14 @@ export async function encodePayload(packets: Packet[], b64: (bytes: Uint8Array) 
   const parts: string[] = [];
   for (const p of packets) {
     const d = p.data;
-    parts.push(d == null || typeof d == "string" ? encodeFrame(p) as string : "b" + b64(await bytes(d)));
+    // A Blob reads any binary (ArrayBuffer, view, Blob) into one byte array.
+    parts.push(d == null || typeof d == "string" ? encodeFrame(p) as string : "b" + b64(new Uint8Array(await blob(d).arrayBuffer())));
   }
   return parts.join(SEP);
 }
 
-async function bytes(d: BinaryData): Promise<Uint8Array> {
-  if (d instanceof Blob) return new Uint8Array(await d.arrayBuffer());
-  return ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
-}
+/** TypeScript types views as possibly over a SharedArrayBuffer, which no socket sends. */
+const blob = (d: RawData): Blob => new Blob([d as BlobPart]);
 
 /** One text packet; `bin` decodes a polling `b<base64>` packet. Undefined when the type is unknown. */
 export function decodePacket(s: string, bin?: (b64: string) => RawData): Packet | undefined {
@@ -61,16 +60,13 @@ export function decodePayload(body: string, bin: (b64: string) => RawData): Pack
   return out;
 }
 
-/** Bytes a packet takes in a polling payload (UTF-8 for text, base64 for binary), plus its separator. */
+/**
+ * Bytes a packet takes in a polling payload, plus its separator: its type
+ * and its text in UTF-8, or `b` and the base64 of its binary. Measured
+ * through a Blob, which encodes text as UTF-8 (polling only, where the body
+ * is encoded anyway; a WebSocket never asks).
+ */
 export function payloadLength(d: RawData | undefined): number {
-  if (d == null) return 2;
-  if (typeof d != "string") return Math.ceil((d instanceof Blob ? d.size : d.byteLength) / 3) * 4 + 2;
-  let n = d.length + 1;
-  for (let i = 0; i < d.length; i++) {
-    const c = d.charCodeAt(i);
-    // 2 bytes up to U+07FF, 3 above; a surrogate pair (2 code units) is 4.
-    if (c > 0x7f) n += c < 0x800 ? 1 : 2;
-    if (c >= 0xd800 && c < 0xdc00) i++;
-  }
-  return n + 1;
+  const n = blob(d ?? "").size;
+  return (d == null || typeof d == "string" ? n : Math.ceil(n / 3) * 4) + 2;
 }

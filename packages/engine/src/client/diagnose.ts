@@ -29,20 +29,20 @@ export function diagnose(status: number, body: string, where: string): EngineCli
   }
   const ok = status == 101 || status == 200;
   if (ok && first[0] == "0" && typeof j?.sid == "string") return;
-  let code: EngineClientErrorCode = "NOT_ENGINE_IO";
-  let what = !globalThis.__DUPLEX_TERSE__ && 'not Engine.IO, expected an open packet 0{"sid":…}';
-  let server: { code: number; message: string } | undefined;
-  if (V3.test(body)) {
-    code = "UNSUPPORTED_PROTOCOL_VERSION";
-    what = !globalThis.__DUPLEX_TERSE__ && "Engine.IO v3 (length-prefixed payload), expected v4";
-  } else if (!ok && typeof j?.code == "number" && typeof j.message == "string") {
-    server = { code: j.code, message: j.message };
-    // engine.io's error code 5 is "Unsupported protocol version".
-    code = j.code == 5 ? "UNSUPPORTED_PROTOCOL_VERSION" : "HANDSHAKE_ERROR";
-    what = !globalThis.__DUPLEX_TERSE__ && (j.code == 5 ? "EIO=4 refused, expected Engine.IO v4" : "handshake refused");
-  }
+  const v3 = V3.test(body);
+  // An Engine.IO server's refusal: its {code, message} body with a 4xx/5xx status.
+  const server = !v3 && !ok && typeof j?.code == "number" && typeof j.message == "string" ? { code: j.code, message: j.message } : undefined;
+  // engine.io's error code 5 is "Unsupported protocol version".
+  const code: EngineClientErrorCode = v3 || server?.code == 5 ? "UNSUPPORTED_PROTOCOL_VERSION" : server ? "HANDSHAKE_ERROR" : "NOT_ENGINE_IO";
   const got = `HTTP ${status} ${show(body)}`;
-  return new EngineClientError(code, !globalThis.__DUPLEX_TERSE__ ? `${where}: ${what}; got ${got}${DOCS}` : got, status, body.slice(0, 100), server);
+  return new EngineClientError(code, !globalThis.__DUPLEX_TERSE__ ? `${where}: ${explain(v3, server)}; got ${got}${DOCS}` : got, status, body, server);
+}
+
+/** What a failed diagnosis means, in words (full builds). */
+function explain(v3: boolean, server?: { code: number }): string {
+  if (v3) return "Engine.IO v3 (length-prefixed payload), expected v4";
+  if (server) return server.code == 5 ? "EIO=4 refused, expected Engine.IO v4" : "handshake refused";
+  return 'not Engine.IO, expected an open packet 0{"sid":…}';
 }
 
 /**
@@ -51,14 +51,14 @@ export function diagnose(status: number, body: string, where: string): EngineCli
  * an Engine.IO v4 endpoint (whose spare session is closed at once), undefined
  * when the request itself failed (server down, CORS).
  */
-export async function probe(url: string, init: RequestInit): Promise<EngineClientError | null | undefined> {
+export async function probe(url: string, headers?: Record<string, string>): Promise<EngineClientError | null | undefined> {
   try {
-    const r = await fetch(url, init);
+    const r = await fetch(url, { headers });
     const body = await r.text();
     const err = diagnose(r.status, body, "GET " + url);
     if (!err) {
       // Close the spare session (a close packet) rather than let it time out.
-      fetch(url + "&sid=" + JSON.parse(body.split(SEP)[0].slice(1)).sid, { ...init, method: "POST", body: "1" }).catch(() => {});
+      fetch(url + "&sid=" + JSON.parse(body.split(SEP)[0].slice(1)).sid, { headers, method: "POST", body: "1" }).catch(() => {});
     }
     return err || null;
   } catch {

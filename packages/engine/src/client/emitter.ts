@@ -38,10 +38,9 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
 
   /** Calls the listeners of `event` in order; false when there were none. */
   emit<K extends keyof E>(event: K, ...args: E[K]): boolean {
-    const list = this.#l[event];
-    if (!list?.length) return false;
+    const list = this.#l[event] || [];
     for (const f of list.slice()) f.apply(this, args);
-    return true;
+    return list.length > 0;
   }
 
   /** The listeners of `event`, in order (`once` ones as they were given). */

@@ -15,8 +15,9 @@
 // budgeted). A message is written `!globalThis.__DUPLEX_TERSE__ ? long : short`
 // (or `&& long`): scripts/bundle.mjs defines that expression as true, so the
 // minifier drops the long text and what only it uses. A terse message keeps
-// the facts (HTTP status, what arrived); codes and the `status` / `received`
-// / `serverError` fields are the same either way.
+// the facts (HTTP status, what arrived), or is the bare code when the fields
+// hold them; codes and the `status` / `received` / `serverError` fields are
+// the same either way.
 
 export type EngineClientErrorCode =
   | "NOT_ENGINE_IO"
@@ -42,7 +43,7 @@ export class EngineClientError extends Error {
   /** The server's Engine.IO error body, for HANDSHAKE_ERROR and a `{"code":5}` version mismatch. */
   declare readonly serverError?: { code: number; message: string };
 
-  /** `message` false (a terse build): the code is the message. */
+  /** `message` false (a terse build): the code is the message. `received` is kept up to 100 characters. */
   constructor(
     code: EngineClientErrorCode,
     message: string | false,
@@ -51,8 +52,22 @@ export class EngineClientError extends Error {
     serverError?: { code: number; message: string },
   ) {
     super(message || code);
-    Object.assign(this, { code, status, received, serverError });
+    Object.assign(this, { code, status, received: received?.slice(0, 100), serverError });
   }
+}
+
+/**
+ * An error about one request or WebSocket: "`where`: `detail`" in full
+ * builds, `detail` alone in terse ones (the URL is long and the page knows it).
+ */
+export function failure(
+  code: EngineClientErrorCode,
+  where: string,
+  detail: string,
+  status?: number,
+  received?: string,
+): EngineClientError {
+  return new EngineClientError(code, (!globalThis.__DUPLEX_TERSE__ ? where + ": " : "") + detail, status, received);
 }
 
 /** Up to 100 characters of what arrived, quoted. */

@@ -1,16 +1,14 @@
 import { payloadLength, type Packet, type RawData } from "./codec";
 import { probe } from "./diagnose";
 import { Emitter } from "./emitter";
-import { DOCS, EngineClientError } from "./errors";
+import { DOCS, EngineClientError, failure } from "./errors";
 import { failed, worked } from "./fallback";
-import { Watchdog } from "./heartbeat";
 import type { SocketOptions, TransportName } from "./options";
-import type { BinaryType, Platform } from "./platform";
+import { clock, type BinaryType, type Clock, type Platform } from "./platform";
 import { PollingTransport } from "./transports/polling";
-import type { Transport, TransportContext, TransportHandler } from "./transports/transport";
+import type { Transport, TransportOwner } from "./transports/transport";
 import { WebSocketTransport } from "./transports/websocket";
-import { Upgrade, type UpgradeOwner } from "./upgrade";
-import { endpoint, type Endpoint } from "./url";
+import { endpoint, transportUrl } from "./url";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 /** engine.io-client's close reasons. */
@@ -49,7 +47,27 @@ export interface SocketEvents {
   close: [reason: CloseReason, description?: EngineClientError];
 }
 
-type Entry = [Packet, (() => void) | undefined];
+/** A packet waiting to leave, with the callback to run once it has. */
+type Outgoing = Packet & { cb?: () => void };
+
+/**
+ * How far an upgrade went (engine.io-protocol v4, "Upgrade"):
+ *
+ *   opening ──open──▶ probing (sent 2probe) ──3probe──▶ pausing ──polling paused──▶ upgraded (sent 5)
+ *      │                  │                              │
+ *      └──── error, close, another packet, no 3probe in time ──▶ failed
+ *
+ * (The time limits are the WebSocket transport's: see transports/websocket.ts.)
+ *
+ * While probing, the session goes on over polling. Once the probe is
+ * answered, polling pauses: its pending GET comes back (the server answers it
+ * at once, with a noop or what it had buffered) and its pending POST ends, so
+ * every packet either went over polling or waits in the write buffer; then
+ * `5` goes over the WebSocket, which becomes the transport, and the buffer
+ * flushes over it. Nothing is lost, duplicated or reordered. "upgraded" and
+ * "failed" are no state of their own: the probe is dropped.
+ */
+type UpgradeState = "opening" | "probing" | "pausing";
 
 /**
  * An Engine.IO v4 client session, shaped like engine.io-client 6's `Socket`
@@ -57,24 +75,34 @@ type Entry = [Packet, (() => void) | undefined];
  * package entry (`Socket` of `@duplex/engine/client`), which supplies the
  * platform.
  */
-export class BaseSocket extends Emitter<SocketEvents> implements TransportContext, TransportHandler, UpgradeOwner {
+export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner {
   /** The session id, once open. */
   id: string | null = null;
   readyState: ReadyState = "opening";
   /** The current transport (`transport.name`: "polling" | "websocket"). */
-  transport!: Transport;
+  declare transport: Transport;
   /** Transports the server offers to upgrade to, that this client may use. */
   upgrades: string[] = [];
-  binaryType: BinaryType;
-  readonly opts: SocketOptions;
-  readonly platform: Platform;
-  #e: Endpoint;
+  // Set by the constructor: `declare` keeps the compiler from emitting empty field definitions too.
+  declare binaryType: BinaryType;
+  declare readonly opts: SocketOptions;
+  declare readonly platform: Platform;
+  /** The endpoint's http(s) URL, with the query of every request (url.ts). */
+  #base: URL;
+  /** Origin and path: names the endpoint in the transport memory (fallback.ts). */
+  #key: string;
+  #clock: Clock;
   /** Packets waiting to leave, with their callbacks; the first `#sent` are in flight. */
-  #wb: Entry[] = [];
+  #wb: Outgoing[] = [];
   #sent = 0;
   #maxPayload = 0;
-  #dog: Watchdog;
-  #up?: Upgrade;
+  /** Heartbeat watchdog: when the last packet arrived, the silence allowed, its one timer (see `#watch`). */
+  #seen = 0;
+  #silence = 0;
+  #timer: unknown;
+  /** The WebSocket probed for an upgrade, and how far the probe went. */
+  #probe?: Transport;
+  #upgrade?: UpgradeState;
   /** Transports left to try for the first connection. */
   #todo: TransportName[];
   #wsFailed = false;
@@ -86,10 +114,11 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     super();
     if (uri && typeof uri == "object") [uri, opts] = [undefined, uri];
     const o = (this.opts = opts || {});
-    const key = (this.#e = endpoint(uri, o)).key;
+    const base = (this.#base = endpoint(uri, o));
+    const key = (this.#key = base.origin + base.pathname);
     this.platform = platform;
     this.binaryType = platform.binaryType;
-    this.#dog = new Watchdog(() => this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", !globalThis.__DUPLEX_TERSE__ && "server silent for pingInterval + pingTimeout")), o.clock);
+    this.#clock = o.clock || clock;
     let list = o.transports || ["polling", "websocket"];
     if (o.retryWebSocket) failed.delete(key);
     if (failed.has(key) && list[1]) list = list.filter((t) => t != "websocket");
@@ -103,7 +132,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
 
   /** @internal */
   url(t: TransportName): string {
-    return this.#e.url(t, this.id);
+    return transportUrl(this.#base, t, this.id, this.opts);
   }
 
   /**
@@ -111,7 +140,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
    * @example socket.send("hello"); socket.send(new Uint8Array([1, 2]), () => console.log("sent"));
    */
   send(data: RawData, opts?: SendOptions | (() => void), cb?: () => void): this {
-    this.#packet({ type: "message", data }, typeof opts == "function" ? opts : cb);
+    this.#packet({ type: "message", data, cb: typeof opts == "function" ? opts : cb });
     return this;
   }
 
@@ -131,17 +160,15 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     return this;
   }
 
-  // TransportHandler: what the current transport reports.
+  // TransportOwner: what the transports report.
 
   /** @internal */
-  onTransportOpen(): void {}
-
-  /** @internal */
-  onPacket(p: Packet): void {
+  onPacket(p: Packet, t: Transport): void {
+    if (t != this.transport) return this.#probed(p, t);
     if (this.readyState == "closed") return;
     if (this.#held) return void this.#held.push(p);
     this.emit("packet", p);
-    this.#dog.feed();
+    this.#seen = this.#clock.now();
     const d = p.data as RawData;
     if (p.type == "open") {
       if (!this.id) this.#handshake(JSON.parse(d as string));
@@ -155,9 +182,17 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   }
 
   /** @internal */
-  onDrain(): void {
+  onDrain(t: Transport): void {
+    if (t != this.transport) {
+      // The probe opened: Engine.IO v4 "Upgrade" starts with 2probe.
+      if (t == this.#probe && this.#upgrade == "opening") {
+        this.#upgrade = "probing";
+        t.send([{ type: "ping", data: "probe" }]);
+      }
+      return;
+    }
     const sent = this.#sent;
-    if (sent) for (const [, cb] of this.#wb.splice(0, sent)) cb?.();
+    if (sent) for (const p of this.#wb.splice(0, sent)) p.cb?.();
     this.#sent = 0;
     // A drain with nothing of ours in flight (the `5` of an upgrade) may still
     // find packets that waited for the transport: send them now.
@@ -166,7 +201,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   }
 
   /** @internal */
-  onTransportClose(err?: EngineClientError, soft?: boolean): void {
+  onTransportClose(t: Transport, err?: EngineClientError, soft?: boolean): void {
+    if (t != this.transport) return t == this.#probe ? this.#dropProbe(err ? err.message : "closed") : undefined;
     if (this.readyState == "closed") return;
     if (this.id || this.#held) return err ? this.#fail(err) : this.#end("transport close");
     // Not open yet. Nothing heard from the endpoint: try the next transport.
@@ -176,7 +212,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     err ||= new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ && "closed before the handshake");
     if (!ws) return this.#fail(err);
     // A WebSocket was the last hope: ask over HTTP what the endpoint is.
-    this.#probe((r) => {
+    this.#ask((r) => {
       if (this.readyState == "opening") {
         this.#fail(
           r === null
@@ -187,47 +223,54 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     });
   }
 
-  // UpgradeOwner
-
-  /** @internal */
-  onProbed(t: Transport, paused: () => void): void {
+  /** A packet on the probe: `3probe` pauses polling, then `5` switches; anything else fails the upgrade. */
+  #probed(p: Packet, t: Transport): void {
+    if (t != this.#probe) return;
+    if (this.#upgrade != "probing" || p.type != "pong" || p.data != "probe") {
+      return this.#dropProbe(`${p.type} packet while ${this.#upgrade}`);
+    }
+    this.#upgrade = "pausing";
     this.emit("upgrading", t);
-    (this.transport as PollingTransport).pause(paused);
+    const polling = this.transport as PollingTransport;
+    polling.pause(() => {
+      if (t != this.#probe) return;
+      t.send([{ type: "upgrade" }]);
+      polling.close(false);
+      this.#probe = this.#upgrade = undefined;
+      this.transport = t;
+      this.#worked();
+      this.emit("upgrade", t);
+      this.#flush();
+    });
   }
 
-  /** @internal */
-  onUpgraded(t: Transport): void {
-    (this.transport as PollingTransport).close(false);
-    this.#up = undefined;
-    this.transport = t;
-    t.h = this;
-    this.#worked();
-    this.emit("upgrade", t);
-    this.#flush();
-  }
-
-  /** @internal */
-  onUpgradeFailed(err: EngineClientError): void {
-    this.#up = undefined;
-    failed.add(this.#e.key);
-    this.emit("upgradeError", err);
-    (this.transport as PollingTransport).resume();
-    this.#flush();
+  /** Ends an upgrade attempt; `why` is told as "upgradeError" and polling goes on, none (the session closed) to nobody. */
+  #dropProbe(why?: string): void {
+    const t = this.#probe;
+    if (!t) return;
+    this.#probe = this.#upgrade = undefined;
+    t.close();
+    if (why) {
+      failed.add(this.#key);
+      this.emit("upgradeError", failure("TRANSPORT_ERROR", "upgrade probe failed", why));
+      (this.transport as PollingTransport).resume();
+      this.#flush();
+    }
   }
 
   /** Asks over HTTP what the endpoint is (see `probe`). */
-  #probe(then: (r: EngineClientError | null | undefined) => void): void {
-    probe(this.url("polling"), { headers: this.opts.extraHeaders }).then(then);
+  #ask(then: (r: EngineClientError | null | undefined) => void): void {
+    probe(this.url("polling"), this.opts.extraHeaders).then(then);
   }
 
   #next(): void {
     const name = this.#todo.shift();
-    this.transport = name == "websocket" ? new WebSocketTransport(this, this) : new PollingTransport(this, this);
+    this.transport = name == "websocket" ? new WebSocketTransport(this) : new PollingTransport(this);
   }
 
   #worked(): void {
-    worked.add(this.#e.key);
-    failed.delete(this.#e.key);
+    worked.add(this.#key);
+    failed.delete(this.#key);
   }
 
   #handshake(d: HandshakeData): void {
@@ -236,12 +279,12 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     // length-prefixed payload. Ask before opening.
     if (this.transport.name == "websocket" && !d.maxPayload) {
       const held: Packet[] = (this.#held = []);
-      this.#probe((r) => {
+      this.#ask((r) => {
         this.#held = undefined;
         if (this.readyState != "opening") return;
         if (r?.code == "UNSUPPORTED_PROTOCOL_VERSION") return this.#fail(r);
         this.#open(d);
-        for (const p of held) this.onPacket(p);
+        for (const p of held) this.onPacket(p, this.transport);
       });
     } else this.#open(d);
   }
@@ -249,7 +292,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   #open(d: HandshakeData): void {
     const o = this.opts;
     const t = this.transport;
-    const key = this.#e.key;
+    const key = this.#key;
     this.id = d.sid;
     this.#maxPayload = d.maxPayload || 0;
     if (t.name == "websocket") this.#worked();
@@ -258,16 +301,35 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
     this.emit("handshake", d);
     this.readyState = "open";
     this.emit("open");
-    this.#dog.start(d.pingInterval + d.pingTimeout);
+    // The silence is counted from the open packet (onPacket noted its time), as the server's pings are.
+    this.#watch((this.#silence = d.pingInterval + d.pingTimeout));
     this.#flush();
     if (this.readyState == "open" && t.name == "polling" && o.upgrade !== false && this.upgrades[0]) {
-      this.#up = new Upgrade(this, new WebSocketTransport(this, this));
+      this.#upgrade = "opening";
+      this.#probe = new WebSocketTransport(this);
     }
   }
 
-  #packet(p: Packet, cb?: () => void): void {
+  /**
+   * The heartbeat watchdog (engine.io-protocol v4, "Heartbeat"): the server
+   * pings every pingInterval and waits pingTimeout for the pong, so a client
+   * that hears nothing for pingInterval + pingTimeout knows the server (or the
+   * path to it) is gone. Any packet counts as a sign of life: `onPacket` only
+   * records the time, and the one timer re-arms itself for the remainder when
+   * it fires early (no timer per packet).
+   */
+  #watch(ms: number): void {
+    const c = this.#clock;
+    this.#timer = c.setTimeout(() => {
+      const left = this.#seen + this.#silence - c.now();
+      if (left > 0) this.#watch(left);
+      else this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", !globalThis.__DUPLEX_TERSE__ && "server silent for pingInterval + pingTimeout"));
+    }, ms);
+  }
+
+  #packet(p: Outgoing): void {
     if (this.readyState == "closing" || this.readyState == "closed") return;
-    this.#wb.push([p, cb]);
+    this.#wb.push(p);
     this.#flush();
   }
 
@@ -279,12 +341,13 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
       // Engine.IO v4 "maxPayload": split a polling body the server would refuse.
       if (t.name == "polling" && this.#maxPayload) {
         for (let i = 0, size = 0; i < n; i++) {
-          size += payloadLength(wb[i][0].data);
+          size += payloadLength(wb[i].data);
           if (i && size > this.#maxPayload) n = i;
         }
       }
       this.#sent = n;
-      t.send(wb.slice(0, n).map((e) => e[0]));
+      // Transports read type and data only.
+      t.send(wb.slice(0, n));
     }
   }
 
@@ -296,9 +359,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportContex
   #end(reason: CloseReason, err?: EngineClientError): void {
     if (this.readyState == "closed") return;
     this.readyState = "closed";
-    this.#dog.stop();
-    this.#up?.fail();
-    this.#up = undefined;
+    this.#clock.clearTimeout(this.#timer);
+    this.#dropProbe();
     this.transport.close();
     if (this.#unload) removeEventListener("beforeunload", this.#unload);
     this.id = null;

@@ -1,5 +1,5 @@
 import { decodePacket, decodePayload, encodeFrame, encodePayload, payloadLength, SEP } from "../../src/client/codec";
-import { endpoint } from "../../src/client/url";
+import { endpoint, transportUrl } from "../../src/client/url";
 
 const b64 = (u: Uint8Array) => Buffer.from(u).toString("base64");
 const unb64 = (s: string) => Buffer.from(s, "base64");
@@ -45,7 +45,10 @@ describe("codec (engine.io-protocol v4 packets and payloads)", () => {
 });
 
 describe("endpoint", () => {
-  const url = (uri: string | undefined, o = {}) => new URL(endpoint(uri, { timestampRequests: false, ...o }).url("polling"));
+  const url = (uri: string | undefined, o = {}) => {
+    const opts = { timestampRequests: false, ...o };
+    return new URL(transportUrl(endpoint(uri, opts), "polling", null, opts));
+  };
 
   test("scheme, host and port from the URI; the path from options, with a trailing slash", () => {
     const u = url("https://example.com:8443/ns?x=1", { path: "/socket.io" });
@@ -56,7 +59,7 @@ describe("endpoint", () => {
   });
 
   test("ws/wss map to http/https and back; default ports are dropped", () => {
-    expect(endpoint("wss://h", {}).url("websocket")).toBe("wss://h/engine.io/?EIO=4&transport=websocket");
+    expect(transportUrl(endpoint("wss://h", {}), "websocket", null, {})).toBe("wss://h/engine.io/?EIO=4&transport=websocket");
     expect(url("ws://h:80").origin).toBe("http://h");
   });
 
@@ -66,6 +69,11 @@ describe("endpoint", () => {
     expect(url("localhost:3000").host).toBe("localhost:3000");
   });
 
+  test("credentials, path and hash of the URI are not part of the endpoint", () => {
+    const u = url("http://user:pw@h:81/ns?x=1#frag");
+    expect(u.href).toBe("http://h:81/engine.io/?x=1&EIO=4&transport=polling");
+  });
+
   test("query option merges over the URI's; EIO and transport cannot be overridden", () => {
     const u = url("http://h?a=1&EIO=3", { query: "b=2&a=3" });
     expect([u.searchParams.get("a"), u.searchParams.get("b"), u.searchParams.get("EIO")]).toEqual(["3", "2", "4"]);
@@ -73,7 +81,7 @@ describe("endpoint", () => {
 
   test("timestamps make every polling URL unique", () => {
     const e = endpoint("http://h", {});
-    expect(e.url("polling")).not.toBe(e.url("polling"));
-    expect(e.url("websocket", "abc")).toContain("sid=abc");
+    expect(transportUrl(e, "polling", null, {})).not.toBe(transportUrl(e, "polling", null, {}));
+    expect(transportUrl(e, "websocket", "abc", {})).toContain("sid=abc");
   });
 });

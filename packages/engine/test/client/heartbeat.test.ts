@@ -1,76 +1,87 @@
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import { Watchdog } from "../../src/client/heartbeat";
 import type { Clock } from "@duplex/engine/client";
 import { startEngine, type Harness } from "../helpers";
 import { client, closeClients, next, opened } from "./helpers";
 
-describe("Watchdog (jest fake timers)", () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+/** A clock whose timers run only when a test fires them; clearTimeout really clears. */
+class ManualClock {
+  now = 0;
+  timers = new Map<number, { fn: () => void; at: number }>();
+  #id = 0;
+  clock: Clock = {
+    now: () => this.now,
+    setTimeout: (fn, ms) => (this.timers.set(++this.#id, { fn, at: this.now + ms }), this.#id),
+    clearTimeout: (t) => void this.timers.delete(t as number),
+  };
 
-  test("fires after the allowed silence, not before", () => {
-    const fired = jest.fn();
-    const w = new Watchdog(fired);
-    w.start(1000);
-    jest.advanceTimersByTime(999);
-    expect(fired).not.toHaveBeenCalled();
-    jest.advanceTimersByTime(1);
-    expect(fired).toHaveBeenCalledTimes(1);
+  /** The one pending timer (the watchdog, once open: the WebSocket's deadlines are cleared by then). */
+  only(): [number, { fn: () => void; at: number }] {
+    expect(this.timers.size).toBe(1);
+    return [...this.timers][0];
+  }
+
+  /** Moves the clock to `at` and runs the pending timer. */
+  fire(at: number): void {
+    const [key, t] = this.only();
+    this.timers.delete(key);
+    this.now = at;
+    t.fn();
+  }
+}
+
+describe("the watchdog, on an injected clock (pingInterval 100 + pingTimeout 50)", () => {
+  let srv: Awaited<ReturnType<typeof fakeV4>>;
+  let server: WebSocket;
+  afterEach(async () => {
+    closeClients();
+    await srv.close();
   });
 
-  test("every feed() pushes the deadline back, with one timer", () => {
-    const fired = jest.fn();
-    const w = new Watchdog(fired);
-    w.start(1000);
-    for (let i = 0; i < 10; i++) {
-      jest.advanceTimersByTime(600);
-      w.feed();
+  async function open(c: ManualClock) {
+    srv = await fakeV4((ws) => (server = ws));
+    return opened(client(srv.url, { transports: ["websocket"], clock: c.clock }));
+  }
+
+  test("fires after the allowed silence, not before: one timer, re-armed for what is left", async () => {
+    const c = new ManualClock();
+    const s = await open(c);
+    expect(c.only()[1].at).toBe(150);
+    c.fire(149);
+    expect(s.readyState).toBe("open");
+    expect(c.only()[1].at).toBe(150); // re-armed for the 1 ms left
+    const closed = next(s, "close");
+    c.fire(150);
+    const [reason, err] = await closed;
+    expect(reason).toBe("ping timeout");
+    expect(err?.code).toBe("PING_TIMEOUT");
+  });
+
+  test("every packet pushes the deadline back, with one timer", async () => {
+    const c = new ManualClock();
+    const s = await open(c);
+    for (const at of [100, 200, 300]) {
+      c.now = at;
+      const got = next(s, "message");
+      server.send("4m");
+      await got;
+      expect(c.timers.size).toBe(1);
     }
-    expect(fired).not.toHaveBeenCalled();
-    expect(jest.getTimerCount()).toBe(1);
-    jest.advanceTimersByTime(999);
-    expect(fired).not.toHaveBeenCalled();
-    jest.advanceTimersByTime(1);
-    expect(fired).toHaveBeenCalledTimes(1);
+    c.fire(150); // early: the last packet came at 300
+    expect(c.only()[1].at).toBe(450);
+    c.fire(449);
+    expect(s.readyState).toBe("open");
+    const closed = next(s, "close");
+    c.fire(450);
+    expect((await closed)[0]).toBe("ping timeout");
   });
 
-  test("stop() and restart", () => {
-    const fired = jest.fn();
-    const w = new Watchdog(fired);
-    w.start(100);
-    w.stop();
-    jest.advanceTimersByTime(1000);
-    expect(fired).not.toHaveBeenCalled();
-    w.start(100);
-    w.start(500); // a restart replaces the timer
-    expect(jest.getTimerCount()).toBe(1);
-    jest.advanceTimersByTime(499);
-    expect(fired).not.toHaveBeenCalled();
-    jest.advanceTimersByTime(1);
-    expect(fired).toHaveBeenCalledTimes(1);
-  });
-
-  test("an injected clock", () => {
-    let now = 0;
-    const timers: { fn: () => void; at: number }[] = [];
-    const clock: Clock = {
-      now: () => now,
-      setTimeout: (fn, ms) => timers.push({ fn, at: now + ms }),
-      clearTimeout: () => {},
-    };
-    const fired = jest.fn();
-    const w = new Watchdog(fired, clock);
-    w.start(100);
-    now = 50;
-    w.feed();
-    now = 100;
-    timers.shift()!.fn(); // fires early: re-arms for the 50 ms left
-    expect(fired).not.toHaveBeenCalled();
-    expect(timers[0].at).toBe(150);
-    now = 150;
-    timers.shift()!.fn();
-    expect(fired).toHaveBeenCalledTimes(1);
+  test("closing stops it", async () => {
+    const c = new ManualClock();
+    const s = await open(c);
+    expect(c.timers.size).toBe(1);
+    s.close();
+    expect(c.timers.size).toBe(0);
   });
 });
 

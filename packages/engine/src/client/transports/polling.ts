@@ -1,7 +1,7 @@
 import { decodePayload, encodePayload, type Packet } from "../codec";
 import { diagnose } from "../diagnose";
-import { EngineClientError, show } from "../errors";
-import type { Transport, TransportContext, TransportHandler } from "./transport";
+import { EngineClientError, failure, show } from "../errors";
+import type { Transport, TransportOwner } from "./transport";
 
 /**
  * HTTP long-polling over fetch (engine.io-protocol v4, "HTTP long-polling"):
@@ -10,8 +10,7 @@ import type { Transport, TransportContext, TransportHandler } from "./transport"
  */
 export class PollingTransport implements Transport {
   readonly name = "polling";
-  h: TransportHandler;
-  #c: TransportContext;
+  #s: TransportOwner;
   #polling = false;
   #posting = false;
   #closed = false;
@@ -19,9 +18,8 @@ export class PollingTransport implements Transport {
   #pausing?: () => void;
   #ac = new AbortController();
 
-  constructor(c: TransportContext, h: TransportHandler) {
-    this.#c = c;
-    this.h = h;
+  constructor(s: TransportOwner) {
+    this.#s = s;
     this.#poll();
   }
 
@@ -31,10 +29,10 @@ export class PollingTransport implements Transport {
 
   send(packets: Packet[]): void {
     this.#posting = true;
-    encodePayload(packets, this.#c.platform.b64).then(async (body) => {
+    encodePayload(packets, this.#s.platform.b64).then(async (body) => {
       if ((await this.#req(body)) != null) {
         this.#posting = false;
-        this.h.onDrain();
+        this.#s.onDrain(this);
         this.#check();
       }
     });
@@ -60,11 +58,8 @@ export class PollingTransport implements Transport {
     // GET is aborted once the close packet is in: aborted first, the server
     // sees a dropped poll ("transport error") and answers the POST with 400,
     // which behind nginx happens every time.
-    if (bye && this.#c.id) {
-      fetch(this.#c.url("polling"), this.#init("1", true))
-        .catch(() => {})
-        .finally(() => this.#ac.abort());
-    } else this.#ac.abort();
+    if (bye && this.#s.id) this.#req("1", true).finally(() => this.#ac.abort());
+    else this.#ac.abort();
   }
 
   #check(): void {
@@ -80,53 +75,55 @@ export class PollingTransport implements Transport {
     const body = await this.#req();
     this.#polling = false;
     if (body == null) return;
-    const c = this.#c;
-    const packets = decodePayload(body, (s) => c.platform.unb64(s, c.binaryType));
-    if (!packets) return this.#fail(new EngineClientError("PARSER_ERROR", "bad payload " + show(body), 200, body.slice(0, 100)));
+    const s = this.#s;
+    const packets = decodePayload(body, (b64) => s.platform.unb64(b64, s.binaryType));
+    if (!packets) return this.#fail(new EngineClientError("PARSER_ERROR", !globalThis.__DUPLEX_TERSE__ && "bad payload " + show(body), 200, body));
     for (const p of packets) {
       if (this.#closed) return;
       if (p.type == "close") {
         this.#closed = true;
-        return this.h.onTransportClose();
+        return s.onTransportClose(this);
       }
-      this.h.onPacket(p);
+      s.onPacket(p, this);
     }
     if (this.#closed) return;
     if (this.#pausing) this.#check();
     else this.#poll();
   }
 
-  #init(body?: string, keepalive?: boolean): RequestInit {
-    const o = this.#c.opts;
-    return {
-      method: body == null ? "GET" : "POST",
-      body,
-      // text/plain is CORS-safelisted: no preflight unless extraHeaders ask for one.
-      headers: body == null ? o.extraHeaders : { "content-type": "text/plain;charset=UTF-8", ...o.extraHeaders },
-      credentials: o.withCredentials ? "include" : "same-origin",
-      keepalive,
-      signal: keepalive ? undefined : this.#ac.signal,
-    };
-  }
-
-  /** One request: the body on 200, undefined (reported) otherwise. The handshake's answer is diagnosed. */
-  async #req(body?: string): Promise<string | undefined> {
-    const c = this.#c;
-    const url = c.url("polling");
-    const what = (body == null ? "GET " : "POST ") + url;
+  /**
+   * One request: the body on 200, undefined (reported, unless the transport
+   * is closed) otherwise. The handshake's answer is diagnosed.
+   */
+  async #req(body?: string, keepalive?: boolean): Promise<string | undefined> {
+    const s = this.#s;
+    const o = s.opts;
+    const url = s.url("polling");
+    const method = body == null ? "GET" : "POST";
+    const what = method + " " + url;
     let status: number, text: string;
     try {
-      const r = await fetch(url, this.#init(body));
+      const r = await fetch(url, {
+        method,
+        // A string body goes as text/plain;charset=UTF-8, which is
+        // CORS-safelisted: no preflight unless extraHeaders ask for one.
+        body,
+        headers: o.extraHeaders,
+        credentials: o.withCredentials ? "include" : "same-origin",
+        keepalive,
+        // The close POST has it too: the abort that follows it comes once it is answered.
+        signal: this.#ac.signal,
+      });
       status = r.status;
       text = await r.text();
     } catch (e) {
       // No answer at all: another transport may do better (soft) if the session is not open yet.
-      if (!this.#closed) this.#fail(new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ ? `${what}: ${e}` : String(e)), !c.id);
+      if (!this.#closed) this.#fail(failure("TRANSPORT_ERROR", what, String(e)), !s.id);
       return;
     }
     if (this.#closed) return;
-    const err = c.id
-      ? status != 200 && new EngineClientError("TRANSPORT_ERROR", (!globalThis.__DUPLEX_TERSE__ ? what + ": HTTP " : "HTTP ") + status + " " + show(text), status, text.slice(0, 100))
+    const err = s.id
+      ? status != 200 && failure("TRANSPORT_ERROR", what, `HTTP ${status} ${show(text)}`, status, text)
       : diagnose(status, text, what);
     if (!err) return text;
     this.#fail(err);
@@ -135,6 +132,6 @@ export class PollingTransport implements Transport {
   #fail(err: EngineClientError, soft?: boolean): void {
     this.#closed = true;
     this.#ac.abort();
-    this.h.onTransportClose(err, soft);
+    this.#s.onTransportClose(this, err, soft);
   }
 }

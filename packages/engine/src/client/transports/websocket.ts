@@ -1,8 +1,8 @@
 import { decodePacket, encodeFrame, type Packet, type RawData } from "../codec";
 import { diagnose } from "../diagnose";
-import { DOCS, EngineClientError, show } from "../errors";
+import { DOCS, EngineClientError, failure, show } from "../errors";
 import { clock, type WebSocketLike } from "../platform";
-import type { Transport, TransportContext, TransportHandler } from "./transport";
+import type { Transport, TransportOwner } from "./transport";
 
 /**
  * WebSocket transport (engine.io-protocol v4, "WebSocket"): one packet per
@@ -18,76 +18,74 @@ import type { Transport, TransportContext, TransportHandler } from "./transport"
 export class WebSocketTransport implements Transport {
   readonly name = "websocket";
   writable = false;
-  h: TransportHandler;
+  #s: TransportOwner;
   #ws: WebSocketLike;
   #closed = false;
   /** Nothing heard yet: a failure now means the WebSocket path does not work (soft). */
   #silent = true;
+  /** What the `error` event said, for the close that follows it. */
   #why = "";
+  /** Clears the open or first-frame deadline. */
   #stop: () => void;
+  /** Open, or the frames of the last `send` are handed to the socket: writable (again). */
   #drained = (): void => {
     if (!this.#closed) {
       this.writable = true;
-      this.h.onDrain();
+      this.#s.onDrain(this);
     }
   };
 
-  constructor(c: TransportContext, h: TransportHandler) {
-    this.h = h;
-    const url = c.url("websocket");
+  constructor(s: TransportOwner) {
+    this.#s = s;
+    const url = s.url("websocket");
+    const where = "WebSocket " + url;
     // Only a WebSocket that opens a session (no sid yet) must start with the open packet.
-    let handshake = !c.id;
-    const ws = (this.#ws = c.platform.ws(url, c.opts.extraHeaders));
-    const timers = c.opts.clock || clock;
-    const ms = c.opts.handshakeTimeout ?? 2500;
-    const expire = (err: EngineClientError) => {
-      this.close();
-      this.h.onTransportClose(err, true);
-    };
-    let timer: unknown = timers.setTimeout(() => expire(new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ ? `WebSocket ${url}: not open within ${4 * ms} ms` : "not open")), 4 * ms);
+    let handshake = !s.id;
+    const ws = (this.#ws = s.platform.ws(url, s.opts.extraHeaders));
+    const timers = s.opts.clock || clock;
+    const ms = s.opts.handshakeTimeout ?? 2500;
+    let timer: unknown;
     this.#stop = () => timers.clearTimeout(timer);
+    /** Fails softly with `err` unless stopped `within` ms (a frame came, or the WebSocket ended). */
+    const deadline = (within: number, err: EngineClientError) => {
+      this.#stop();
+      timer = timers.setTimeout(() => this.#fail(err, true), within);
+    };
+    deadline(4 * ms, failure("TRANSPORT_ERROR", where, !globalThis.__DUPLEX_TERSE__ ? `not open within ${4 * ms} ms` : "not open"));
     ws.onopen = () => {
-      timers.clearTimeout(timer);
-      timer = timers.setTimeout(
-        () => expire(new EngineClientError(handshake ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ ? `WebSocket ${url}: no frame within ${ms} ms of opening; got nothing${DOCS}` : "no frame", 101, "")),
-        ms,
-      );
+      const detail = !globalThis.__DUPLEX_TERSE__ ? `no frame within ${ms} ms of opening; got nothing${DOCS}` : "no frame";
+      deadline(ms, failure(handshake ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", where, detail, 101, ""));
       // Read now, so a binaryType set right after construction applies.
-      ws.binaryType = c.binaryType;
-      this.writable = true;
-      this.h.onTransportOpen();
+      ws.binaryType = s.binaryType;
+      this.#drained();
     };
     ws.onmessage = ({ data }) => {
       if (this.#closed) return;
-      timers.clearTimeout(timer);
+      this.#stop();
       this.#silent = false;
       const text = typeof data == "string";
       if (handshake) {
         handshake = false;
         const b = data as { byteLength?: number; size?: number };
-        const err = diagnose(101, text ? data : `<binary frame, ${b.byteLength ?? b.size} bytes>`, "WebSocket " + url);
+        const err = diagnose(101, text ? data : `<binary frame, ${b.byteLength ?? b.size} bytes>`, where);
         if (err) return this.#fail(err);
       }
       const p = text ? decodePacket(data) : { type: "message" as const, data: data as RawData };
-      if (p) this.h.onPacket(p);
-      else this.#fail(new EngineClientError("PARSER_ERROR", "bad frame " + show(data as string)));
+      if (p) s.onPacket(p, this);
+      else this.#fail(new EngineClientError("PARSER_ERROR", !globalThis.__DUPLEX_TERSE__ && "bad frame " + show(data as string), 101, data as string));
     };
     ws.onerror = (e) => {
       this.#why = e.message || "error";
     };
     ws.onclose = ({ code }) => {
-      timers.clearTimeout(timer);
-      if (this.#closed) return;
-      this.#closed = true;
-      this.writable = false;
       const silent = this.#silent;
       // A clean close of a running session is the server's "transport close", not an error.
-      this.h.onTransportClose(
-        silent || this.#why
-          ? new EngineClientError("TRANSPORT_ERROR", `${!globalThis.__DUPLEX_TERSE__ ? `WebSocket ${url}: ` : ""}${this.#why} close ${code}${!globalThis.__DUPLEX_TERSE__ && silent ? " before any frame" : ""}`)
-          : undefined,
-        silent,
-      );
+      if (!this.#closed) {
+        this.#fail(
+          silent || this.#why ? failure("TRANSPORT_ERROR", where, `${this.#why} close ${code}${!globalThis.__DUPLEX_TERSE__ && silent ? " before any frame" : ""}`) : undefined,
+          silent,
+        );
+      }
     };
   }
 
@@ -105,8 +103,9 @@ export class WebSocketTransport implements Transport {
     this.#ws.close();
   }
 
-  #fail(err: EngineClientError): void {
+  /** Closes (a no-op on a WebSocket that is closed already) and reports why. */
+  #fail(err?: EngineClientError, soft?: boolean): void {
     this.close();
-    this.h.onTransportClose(err);
+    this.#s.onTransportClose(this, err, soft);
   }
 }
