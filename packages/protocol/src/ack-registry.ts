@@ -30,13 +30,9 @@ export interface AckRegistryOptions {
   clearTimeout?: Timers["clearTimeout"];
 }
 
+// The global timers are looked up at call time, not import time: fake timers
+// installed later still apply. Called detached, as browsers require.
 const host = globalThis as unknown as Timers;
-
-// Looked up at call time, not import time: fake timers installed later still apply.
-const globalTimers: Timers = {
-  setTimeout: (callback, ms, ...args) => host.setTimeout(callback, ms, ...args),
-  clearTimeout: (handle) => host.clearTimeout(handle),
-};
 
 const NO_DATA: unknown[] = [];
 Object.freeze(NO_DATA);
@@ -67,14 +63,14 @@ type Pending = [callback: AckCallback, timer?: unknown];
  * ```
  */
 export class AckRegistry {
-  readonly #setTimer: Timers["setTimeout"];
-  readonly #clearTimer: Timers["clearTimeout"];
+  readonly #setTimer: Timers["setTimeout"] | undefined;
+  readonly #clearTimer: Timers["clearTimeout"] | undefined;
   #pending = new Map<number, Pending>();
   #nextId = 0;
 
   constructor(options?: AckRegistryOptions) {
-    this.#setTimer = options?.setTimeout ?? globalTimers.setTimeout;
-    this.#clearTimer = options?.clearTimeout ?? globalTimers.clearTimeout;
+    this.#setTimer = options?.setTimeout;
+    this.#clearTimer = options?.clearTimeout;
   }
 
   /** Number of pending acks. */
@@ -124,7 +120,7 @@ export class AckRegistry {
     }
     this.#pending.set(
       id,
-      (timeoutMs ?? Infinity) < Infinity ? [callback, this.#setTimer(AckRegistry.#expire, timeoutMs as number, this, id, timeoutMs as number)] : [callback],
+      (timeoutMs ?? Infinity) < Infinity ? [callback, (this.#setTimer ?? host.setTimeout)(AckRegistry.#expire, timeoutMs as number, this, id, timeoutMs as number)] : [callback],
     );
   }
 
@@ -148,10 +144,12 @@ export class AckRegistry {
    * Settles every pending ack with an `ACK_CLOSED` error and retains nothing.
    * The registry stays usable (a client socket reconnects). If callbacks
    * throw, every callback still runs and the first error is rethrown.
+   * @param reason for the errors' messages; default "the connection closed"
+   *   (written inside the message, so terse builds carry neither).
    * @param keep acks for which it returns true stay pending (a client keeps
    *   the acks of emits still buffered for the next connection).
    */
-  rejectAll(reason = "the connection closed", keep?: (id: number) => boolean): void {
+  rejectAll(reason?: string, keep?: (id: number) => boolean): void {
     const pending = this.#pending;
     this.#pending = new Map();
     let failed = false;
@@ -161,9 +159,9 @@ export class AckRegistry {
         this.#pending.set(id, entry);
         continue;
       }
-      if (entry.length > 1) this.#clearTimer(entry[1]);
+      this.#stopTimer(entry);
       try {
-        entry[0](new AckError("ACK_CLOSED", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id}, got none before ${reason}`), NO_DATA);
+        entry[0](new AckError("ACK_CLOSED", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id}, got none before ${reason ?? "the connection closed"}`), NO_DATA);
       } catch (error) {
         if (!failed) {
           failed = true;
@@ -179,15 +177,19 @@ export class AckRegistry {
     const entry = this.#pending.get(id);
     if (entry === undefined) return undefined;
     this.#pending.delete(id);
-    if (entry.length > 1) this.#clearTimer(entry[1]);
+    this.#stopTimer(entry);
     return entry[0];
   }
 
-  /** The timer callback: one static function, so no closure per ack. */
+  #stopTimer(entry: Pending): void {
+    if (entry.length > 1) (this.#clearTimer ?? host.clearTimeout)(entry[1]);
+  }
+
+  /**
+   * The timer callback: one static function, so no closure per ack. Settles
+   * through #take like an ACK; clearing a timer that already fired does nothing.
+   */
   static #expire(registry: AckRegistry, id: number, ms: number): void {
-    const entry = registry.#pending.get(id);
-    if (entry === undefined) return;
-    registry.#pending.delete(id);
-    entry[0](new AckError("ACK_TIMEOUT", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id} within ${ms} ms, got none`), NO_DATA);
+    registry.#take(id)?.(new AckError("ACK_TIMEOUT", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id} within ${ms} ms, got none`), NO_DATA);
   }
 }

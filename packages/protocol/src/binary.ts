@@ -98,8 +98,13 @@ export function deconstruct(value: unknown, buffers: Binary[], viaToJSON?: boole
   }
   const toJSON = (value as WithToJSON).toJSON;
   if (!viaToJSON && typeof toJSON === "function") return deconstruct(toJSON.call(value), buffers, true);
-  const copy = {};
-  for (const key in value) if (Object.hasOwn(value, key)) setOwn(copy, key, deconstruct((value as Record<string, unknown>)[key], buffers));
+  const copy: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = deconstruct((value as Record<string, unknown>)[key], buffers);
+    if (key === "__proto__") setOwn(copy, key, item);
+    else copy[key] = item;
+  }
   return copy;
 }
 
@@ -111,20 +116,16 @@ function setOwn(target: object, key: PropertyKey, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Where a binary packet's placeholder sits: `holder[key]` gets attachment `num`. */
-export interface PlaceholderSite {
-  holder: object;
-  key: string;
-  num: number;
-}
-
 /**
- * Finds every placeholder in a decoded payload, iteratively (any nesting depth
- * is safe), and checks each `num` is an integer below `attachments`.
- * @throws {DecodeError} `INVALID_PLACEHOLDER` for the first one that is not.
+ * Walks every placeholder of a decoded payload, iteratively (any nesting depth
+ * is safe), and checks each `num` is an integer below `count`. Given the
+ * attachments, also puts attachment `num` in each placeholder's place. The
+ * decoder calls it twice: on the packet's text, to refuse it early, then
+ * with the attachments once they are all in (nothing holds the payload in
+ * between but the decoder, so the second walk sees what the first checked).
+ * @throws {DecodeError} `INVALID_PLACEHOLDER` for the first bad placeholder.
  */
-export function findPlaceholders(data: unknown[], attachments: number): PlaceholderSite[] {
-  const sites: PlaceholderSite[] = [];
+export function placeholders(data: unknown[], count: number, attachments?: readonly Binary[]): void {
   const stack: object[] = [data];
   while (stack.length > 0) {
     const holder = stack.pop() as Record<string, unknown>;
@@ -137,24 +138,18 @@ export function findPlaceholders(data: unknown[], attachments: number): Placehol
         continue;
       }
       const num: unknown = (value as { num?: unknown }).num;
-      if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= attachments) {
+      if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= count) {
         throw new DecodeError(
           "INVALID_PLACEHOLDER",
-          !globalThis.__DUPLEX_TERSE__ && `expected a placeholder num that is an integer from 0 to ${attachments - 1}, got ${describeNum(num)}`,
+          !globalThis.__DUPLEX_TERSE__ && `expected a placeholder num that is an integer from 0 to ${count - 1}, got ${describeNum(num)}`,
         );
       }
-      sites.push({ holder, key, num });
+      // JSON.parse makes "__proto__" an own data property; setOwn keeps it one.
+      if (attachments) setOwn(holder, key, attachments[num]);
     }
   }
-  return sites;
 }
 
 function describeNum(num: unknown): string {
   return typeof num === "string" ? JSON.stringify(num.slice(0, 40)) : typeof num === "number" ? String(num) : typeof num;
-}
-
-/** Puts attachments into the places `findPlaceholders` recorded (mutates the payload). */
-export function reconstruct(sites: readonly PlaceholderSite[], attachments: readonly Binary[]): void {
-  // JSON.parse makes "__proto__" an own data property; setOwn keeps it one.
-  for (const { holder, key, num } of sites) setOwn(holder, key, attachments[num]);
 }

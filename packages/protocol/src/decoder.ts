@@ -5,10 +5,11 @@
 // Grammar (socket.io-protocol v5, "Packet encoding"):
 //   <type 0-6>[<attachments>"-"]["/"<nsp>","][<ack id>][<JSON payload>]
 
-import { findPlaceholders, isBinary, reconstruct, type Binary, type PlaceholderSite } from "./binary";
+import { isBinary, placeholders, type Binary } from "./binary";
 import { DecodeError } from "./errors";
 import { exceedsDepth } from "./json-depth";
-import { ACK, CONNECT_ERROR, EVENT, EXPECTED_PAYLOAD, describe, validPayload, type DecodedPacket, type WireChunk } from "./packet";
+import { describe } from "./describe";
+import { ACK, CONNECT_ERROR, EVENT, EXPECTED_PAYLOAD, isAckId, validPayload, type AckPacket, type DecodedPacket, type EventPacket, type WireChunk } from "./packet";
 
 /** `JSON.parse`'s reviver function. */
 export type JsonReviver = (this: unknown, key: string, value: unknown) => unknown;
@@ -31,12 +32,9 @@ export interface DecoderOptions {
   reviver?: JsonReviver;
 }
 
-const DIGIT_0 = 0x30;
-const DASH = 0x2d;
-const SLASH = 0x2f;
+// Character codes and limits are written as literals: this module imports,
+// and esbuild only inlines the constants of modules that import nothing.
 const TYPE_NAMES = ["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"];
-/** Digits of Number.MAX_SAFE_INTEGER (9007199254740991). */
-const MAX_SAFE_DIGITS = 16;
 
 /** A packet as the decoder builds it, before it is known to be valid. */
 interface PacketFields {
@@ -48,14 +46,13 @@ interface PacketFields {
 
 /** A binary packet whose attachments are still arriving. */
 interface PendingBinary {
-  packet: DecodedPacket;
+  packet: EventPacket | AckPacket;
   attachments: number;
   received: Binary[];
-  sites: PlaceholderSite[];
 }
 
 function isDigit(c: number): boolean {
-  return c >= DIGIT_0 && c <= DIGIT_0 + 9;
+  return c >= 0x30 && c <= 0x39; // "0" to "9"
 }
 
 /** Index of the first character at or after `i` that is not a digit (charCodeAt past the end is NaN). */
@@ -99,7 +96,7 @@ export class Decoder {
     this.#maxAttachments = options?.maxAttachments ?? 10;
     this.#maxDepth = options?.maxDepth ?? 1000;
     this.#reviver = options?.reviver;
-    if (!Number.isSafeInteger(this.#maxAttachments) || this.#maxAttachments < 0) {
+    if (!isAckId(this.#maxAttachments)) {
       throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
     }
     if (!(this.#maxDepth >= 1)) throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxDepth: expected a number >= 1, got ${this.#maxDepth}` : "maxDepth");
@@ -148,7 +145,7 @@ export class Decoder {
     if (p.received.push(chunk) < p.attachments) return undefined;
     // Idle again before calling out, so a throwing handler leaves clean state.
     this.#pending = null;
-    reconstruct(p.sites, p.received);
+    placeholders(p.packet.data, p.attachments, p.received);
     return p.packet;
   }
 
@@ -157,7 +154,7 @@ export class Decoder {
       throw new DecodeError("ATTACHMENTS_PENDING", !globalThis.__DUPLEX_TERSE__ && `expected ${this.awaitingAttachments} more binary attachment(s), got a text message`);
     }
     const n = text.length;
-    const type = text.charCodeAt(0) - DIGIT_0;
+    const type = text.charCodeAt(0) - 0x30; /* "0" */
     if (!(type >= 0 && type <= 6)) {
       throw new DecodeError("INVALID_PACKET_TYPE", !globalThis.__DUPLEX_TERSE__ && `expected a packet type digit from 0 to 6, got ${excerpt(text, 0)}`);
     }
@@ -172,15 +169,16 @@ export class Decoder {
     if (binary) {
       i = digitsEnd(text, 1);
       const digits = i - 1;
-      if (digits === 0 || text.charCodeAt(i) !== DASH) {
+      if (digits === 0 || text.charCodeAt(i) !== 0x2d /* "-" */) {
         throw new DecodeError("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count followed by "-", got ${excerpt(text, 1)}`);
       }
-      if (digits >= MAX_SAFE_DIGITS || (attachments = Number(text.slice(1, i))) > this.#maxAttachments) {
+      // Number.MAX_SAFE_INTEGER has 16 digits: anything longer is no count.
+      if (digits >= 16 || (attachments = Number(text.slice(1, i))) > this.#maxAttachments) {
         const got = !globalThis.__DUPLEX_TERSE__ && (digits > 12 ? `a ${digits}-digit number` : text.slice(1, i));
         throw new DecodeError("TOO_MANY_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
       }
       // A leading zero also catches a count of 0.
-      if (text.charCodeAt(1) === DIGIT_0) {
+      if (text.charCodeAt(1) === 0x30 /* "0" */) {
         throw new DecodeError("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count from 1 without leading zeros, got ${text.slice(1, i)}`);
       }
       i++;
@@ -190,35 +188,41 @@ export class Decoder {
     // ("0/admin"), which socket.io-parser accepts too: i then points past the
     // end, which every check below treats as the end.
     let nsp = "/";
-    if (text.charCodeAt(i) === SLASH) {
+    if (text.charCodeAt(i) === 0x2f /* "/" */) {
       let comma = text.indexOf(",", i);
       if (comma === -1) comma = n;
       nsp = text.slice(i, comma);
       i = comma + 1;
     }
 
-    // Ack id: canonical digits, EVENT and ACK (binary or not) only.
+    // Ack id: canonical digits, EVENT and ACK (binary or not) only; an ACK must
+    // have one. Beyond 16 digits no id is a safe integer, leading zeros aside.
     let id: number | undefined;
     const idEnd = digitsEnd(text, i);
-    if (idEnd > i) {
-      const digits = idEnd - i;
-      if (plain !== EVENT && plain !== ACK) {
-        throw new DecodeError("INVALID_ACK_ID", !globalThis.__DUPLEX_TERSE__ && `expected no ack id on a packet of type ${type}, got ${excerpt(text, i)}`);
-      }
-      if (digits > MAX_SAFE_DIGITS || !Number.isSafeInteger((id = Number(text.slice(i, idEnd)))) || (digits > 1 && text.charCodeAt(i) === DIGIT_0)) {
-        const got = !globalThis.__DUPLEX_TERSE__ && (digits > 20 ? `a ${digits}-digit number` : text.slice(i, idEnd));
-        throw new DecodeError("INVALID_ACK_ID", !globalThis.__DUPLEX_TERSE__ && `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${got}`);
-      }
-      i = idEnd;
-    } else if (plain === ACK) {
-      throw new DecodeError("INVALID_ACK_ID", !globalThis.__DUPLEX_TERSE__ && `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`);
+    const digits = idEnd - i;
+    const takesId = plain === EVENT || plain === ACK;
+    if (
+      digits > 0
+        ? !takesId || !Number.isSafeInteger((id = Number(text.slice(i, idEnd)))) || (digits > 1 && text.charCodeAt(i) === 0x30) /* "0" */
+        : plain === ACK
+    ) {
+      throw new DecodeError(
+        "INVALID_ACK_ID",
+        !globalThis.__DUPLEX_TERSE__ &&
+          (digits === 0
+            ? `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`
+            : !takesId
+              ? `expected no ack id on a packet of type ${type}, got ${excerpt(text, i)}`
+              : `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${digits > 20 ? `a ${digits}-digit number` : text.slice(i, idEnd)}`),
+      );
     }
+    i = idEnd;
 
     // Payload: JSON starting with [ { or " (the only kinds any type accepts).
     let data: unknown;
     if (i < n) {
       const c = text.charCodeAt(i);
-      if (c !== 0x5b && c !== 0x7b && c !== 0x22) {
+      if (c !== 0x5b /* [ */ && c !== 0x7b /* { */ && c !== 0x22 /* " */) {
         const comma = nsp === "/" ? text.indexOf(",", i) : -1;
         throw comma !== -1 && !/[[{"]/.test(text.slice(i, comma))
           ? new DecodeError("INVALID_NAMESPACE", !globalThis.__DUPLEX_TERSE__ && `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`)
@@ -242,7 +246,8 @@ export class Decoder {
     if (id !== undefined) packet.id = id;
     if (data !== undefined) packet.data = data;
     if (!binary) return packet as DecodedPacket;
-    this.#pending = { packet: packet as DecodedPacket, attachments, received: [], sites: findPlaceholders(data as unknown[], attachments) };
+    placeholders(data as unknown[], attachments);
+    this.#pending = { packet: packet as EventPacket | AckPacket, attachments, received: [] };
     return undefined;
   }
 }
