@@ -90,11 +90,13 @@ export class AckRegistry {
    *   `Infinity`) to wait until the ACK or `rejectAll()`.
    */
   add(callback: AckCallback, timeoutMs?: number): number {
-    let id = this.#nextId;
+    let id: number;
     // Ids wrap to 0 after Number.MAX_SAFE_INTEGER (2^53 - 1), after 2^53 acks;
     // skip any still pending when they do.
-    while (this.#pending.has(id)) id = (id + 1) % 2 ** 53;
-    this.#nextId = (id + 1) % 2 ** 53;
+    do {
+      id = this.#nextId;
+      this.#nextId = (id + 1) % 2 ** 53;
+    } while (this.#pending.has(id));
     this.set(id, callback, timeoutMs);
     return id;
   }

@@ -71,7 +71,7 @@ function scan(value: unknown, viaToJSON: boolean): boolean {
   if (isBinary(value)) return true;
   const toJSON = (value as WithToJSON).toJSON;
   if (!viaToJSON && typeof toJSON === "function") return scan(toJSON.call(value), true);
-  for (const key in value) if (Object.hasOwn(value, key) && scan((value as Record<string, unknown>)[key], false)) return true;
+  for (const key of Object.keys(value)) if (scan((value as Record<string, unknown>)[key], false)) return true;
   return false;
 }
 
@@ -99,8 +99,7 @@ export function deconstruct(value: unknown, buffers: Binary[], viaToJSON?: boole
   const toJSON = (value as WithToJSON).toJSON;
   if (!viaToJSON && typeof toJSON === "function") return deconstruct(toJSON.call(value), buffers, true);
   const copy: Record<string, unknown> = {};
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
+  for (const key of Object.keys(value)) {
     const item = deconstruct((value as Record<string, unknown>)[key], buffers);
     if (key === "__proto__") setOwn(copy, key, item);
     else copy[key] = item;

@@ -223,10 +223,15 @@ export class Decoder {
     if (i < n) {
       const c = text.charCodeAt(i);
       if (c !== 0x5b /* [ */ && c !== 0x7b /* { */ && c !== 0x22 /* " */) {
-        const comma = nsp === "/" ? text.indexOf(",", i) : -1;
-        throw comma !== -1 && !/[[{"]/.test(text.slice(i, comma))
-          ? new DecodeError("INVALID_NAMESPACE", !globalThis.__DUPLEX_TERSE__ && `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`)
-          : new DecodeError("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected a JSON array, object or string payload, got ${excerpt(text, i)}`);
+        // Where no namespace was read, a "," before any JSON means one without its "/".
+        const code = nsp === "/" && /^[^[{"]*,/.test(text.slice(i)) ? "INVALID_NAMESPACE" : "INVALID_PAYLOAD";
+        throw new DecodeError(
+          code,
+          !globalThis.__DUPLEX_TERSE__ &&
+            (code === "INVALID_NAMESPACE"
+              ? `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`
+              : `expected a JSON array, object or string payload, got ${excerpt(text, i)}`),
+        );
       }
       if (exceedsDepth(text, i, this.#maxDepth)) {
         throw new DecodeError("PAYLOAD_TOO_DEEP", !globalThis.__DUPLEX_TERSE__ && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);

@@ -58,8 +58,7 @@ export class Encoder {
    *   payload cannot be turned into JSON (circular, BigInt, …).
    */
   encode(packet: Packet): EncodedPacket {
-    const { type, nsp } = packet;
-    const { id, data } = packet as { id?: unknown; data?: unknown };
+    const { type, nsp, id, data } = packet as Packet & { id?: unknown; data?: unknown };
     let head: string | undefined = TYPE_DIGITS[type];
     if (head === undefined) throw invalidPacket(!globalThis.__DUPLEX_TERSE__ && `expected a packet type from 0 to 6, got ${String(type)}`);
     // Namespace and ack id, as socket.io-parser writes them: the namespace
