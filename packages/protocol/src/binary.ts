@@ -65,7 +65,7 @@ export function hasBinary(value: unknown): boolean {
 function scan(value: unknown, viaToJSON: boolean): boolean {
   if (typeof value !== "object" || value === null) return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (scan(value[i], false)) return true;
+    for (const item of value) if (scan(item, false)) return true;
     return false;
   }
   if (isBinary(value)) return true;
@@ -93,7 +93,7 @@ export function deconstruct(value: unknown, buffers: Binary[], viaToJSON?: boole
   }
   if (Array.isArray(value)) {
     const copy: unknown[] = [];
-    for (let i = 0; i < value.length; i++) copy[i] = deconstruct(value[i], buffers);
+    for (const item of value) copy.push(deconstruct(item, buffers));
     return copy;
   }
   const toJSON = (value as WithToJSON).toJSON;

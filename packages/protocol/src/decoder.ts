@@ -116,8 +116,9 @@ export class Decoder {
   add(chunk: WireChunk): void {
     let packet: DecodedPacket | undefined;
     // Every rule below throws a DecodeError, reported here. Anything else
-    // thrown comes from the payload itself: a reviver's objects with getters
-    // that throw, or that cannot take their attachments.
+    // thrown comes from the payload itself: JSON that does not parse, a
+    // reviver that throws, or a reviver's objects with getters that throw or
+    // that cannot take their attachments.
     try {
       packet = typeof chunk === "string" ? this.#text(chunk) : this.#attachment(chunk);
     } catch (error) {
@@ -125,7 +126,10 @@ export class Decoder {
       this.#handler.onError(
         error instanceof DecodeError
           ? error
-          : new DecodeError("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected plain JSON data, got an error while reading it: ${error instanceof Error ? error.message : "unknown"}`),
+          : new DecodeError(
+              "INVALID_PAYLOAD",
+              !globalThis.__DUPLEX_TERSE__ && `expected a valid JSON payload, got an error while parsing or reading it: ${error instanceof Error ? error.message : "unknown"}`,
+            ),
       );
       return;
     }
@@ -236,11 +240,8 @@ export class Decoder {
       if (exceedsDepth(text, i, this.#maxDepth)) {
         throw new DecodeError("PAYLOAD_TOO_DEEP", !globalThis.__DUPLEX_TERSE__ && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
       }
-      try {
-        data = JSON.parse(text.slice(i), this.#reviver);
-      } catch (error) {
-        throw new DecodeError("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected valid JSON after the header, got ${excerpt(text, i)} (${error instanceof Error ? error.message : "parse error"})`);
-      }
+      // A SyntaxError, or whatever the reviver throws, is reported by add().
+      data = JSON.parse(text.slice(i), this.#reviver);
     }
     if (!validPayload(plain, data)) {
       throw new DecodeError("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected ${EXPECTED_PAYLOAD[plain]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);

@@ -60,18 +60,22 @@ export class Encoder {
   encode(packet: Packet): EncodedPacket {
     const { type, nsp, id, data } = packet as Packet & { id?: unknown; data?: unknown };
     let head: string | undefined = TYPE_DIGITS[type];
-    if (head === undefined) throw invalidPacket(!globalThis.__DUPLEX_TERSE__ && `expected a packet type from 0 to 6, got ${String(type)}`);
-    // Namespace and ack id, as socket.io-parser writes them: the namespace
-    // only when it is not "/", the id whenever it is set.
-    let rest = "";
-    if (nsp && nsp !== "/") {
-      if (nsp.charCodeAt(0) !== 0x2f /* "/" */) throw invalidPacket(!globalThis.__DUPLEX_TERSE__ && `expected a namespace starting with "/", got ${JSON.stringify(nsp.slice(0, 40))}`);
-      rest = nsp + ",";
+    // The namespace is written only when it is not "/" (or empty), the id
+    // whenever it is set, as socket.io-parser writes them.
+    const named = nsp && nsp !== "/";
+    const badNsp = named && nsp.charCodeAt(0) !== 0x2f; /* "/" */
+    if (head === undefined || badNsp || (id != null && !isAckId(id))) {
+      throw new EncodeError(
+        "INVALID_PACKET",
+        !globalThis.__DUPLEX_TERSE__ &&
+          (head === undefined
+            ? `expected a packet type from 0 to 6, got ${String(type)}`
+            : badNsp
+              ? `expected a namespace starting with "/", got ${JSON.stringify(nsp.slice(0, 40))}`
+              : `expected an ack id that is a non-negative safe integer, got ${typeof id === "number" ? id : typeof id}`),
+      );
     }
-    if (id != null) {
-      if (!isAckId(id)) throw invalidPacket(!globalThis.__DUPLEX_TERSE__ && `expected an ack id that is a non-negative safe integer, got ${typeof id === "number" ? id : typeof id}`);
-      rest += id;
-    }
+    const rest = (named ? nsp + "," : "") + (id ?? "");
     try {
       let json = data;
       const buffers: Binary[] = [];
@@ -92,8 +96,4 @@ export class Encoder {
       );
     }
   }
-}
-
-function invalidPacket(message: string | false): EncodeError {
-  return new EncodeError("INVALID_PACKET", message);
 }
