@@ -1,14 +1,14 @@
 // Wire messages → packets, incrementally: a packet's text, then (for binary
 // packets) its attachments one message at a time. Everything from the network
-// is untrusted: every rule below reports a coded DecodeError through the
-// handler; nothing is thrown at the caller.
+// is untrusted: every rule below throws a coded DecodeError, which add()
+// catches and reports through the handler; nothing is thrown at the caller.
 // Grammar (socket.io-protocol v5, "Packet encoding"):
 //   <type 0-6>[<attachments>"-"]["/"<nsp>","][<ack id>][<JSON payload>]
 
 import { isBinary, placeholders, type Binary } from "./binary";
 import { DecodeError } from "./errors";
-import { exceedsDepth } from "./json-depth";
 import { describe } from "./describe";
+import { exceedsDepth } from "./json-depth";
 import { ACK, CONNECT_ERROR, EVENT, EXPECTED_PAYLOAD, isAckId, validPayload, type AckPacket, type DecodedPacket, type EventPacket, type WireChunk } from "./packet";
 
 /** `JSON.parse`'s reviver function. */
@@ -96,6 +96,7 @@ export class Decoder {
     this.#maxAttachments = options?.maxAttachments ?? 10;
     this.#maxDepth = options?.maxDepth ?? 1000;
     this.#reviver = options?.reviver;
+    // A non-negative safe integer: the same rule as an ack id's.
     if (!isAckId(this.#maxAttachments)) {
       throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
     }
