@@ -64,14 +64,14 @@ export function hasBinary(value: unknown): boolean {
 
 function scan(value: unknown, viaToJSON: boolean): boolean {
   if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) {
-    for (const item of value) if (scan(item, false)) return true;
-    return false;
+  const array = Array.isArray(value);
+  // Arrays are neither binary nor followed through toJSON, as in socket.io-parser.
+  if (!array) {
+    if (isBinary(value)) return true;
+    const toJSON = (value as WithToJSON).toJSON;
+    if (!viaToJSON && typeof toJSON === "function") return scan(toJSON.call(value), true);
   }
-  if (isBinary(value)) return true;
-  const toJSON = (value as WithToJSON).toJSON;
-  if (!viaToJSON && typeof toJSON === "function") return scan(toJSON.call(value), true);
-  for (const key of Object.keys(value)) if (scan((value as Record<string, unknown>)[key], false)) return true;
+  for (const item of array ? value : Object.values(value)) if (scan(item, false)) return true;
   return false;
 }
 
@@ -127,8 +127,9 @@ function setOwn(target: object, key: PropertyKey, value: unknown): void {
 export function placeholders(data: unknown[], count: number, attachments?: readonly Binary[]): void {
   const stack: object[] = [data];
   while (stack.length > 0) {
-    const holder = stack.pop() as Record<string, unknown>;
-    for (const key of Object.keys(holder)) {
+    const holder = stack.pop() as Record<string | number, unknown>;
+    // An array's indices as numbers: no string per element.
+    for (const key of Array.isArray(holder) ? holder.keys() : Object.keys(holder)) {
       const value = holder[key];
       if (typeof value !== "object" || value === null) continue;
       // Own property only: a polluted Object.prototype._placeholder makes no placeholders.

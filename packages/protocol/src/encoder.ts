@@ -23,8 +23,6 @@ export interface EncoderOptions {
  */
 export type EncodedPacket = [text: string, ...attachments: Binary[]];
 
-/** The type digits, indexed by type: anything else indexes to undefined. */
-const TYPE_DIGITS = "0123456";
 
 /**
  * Encodes packets into wire messages. Stateless, so one encoder serves every
@@ -59,7 +57,8 @@ export class Encoder {
    */
   encode(packet: Packet): EncodedPacket {
     const { type, nsp, id, data } = packet as Packet & { id?: unknown; data?: unknown };
-    let head: string | undefined = TYPE_DIGITS[type];
+    // The type digit; anything but a type number indexes to undefined.
+    let head: string | undefined = "0123456"[type];
     // The namespace is written only when it is not "/" (or empty), the id
     // whenever it is set, as socket.io-parser writes them.
     const named = nsp && nsp !== "/";
