@@ -143,7 +143,8 @@ export function isPayloadObject(value: unknown): value is PayloadObject {
 
 /** Whether `id` can be an ack id: a non-negative safe integer. */
 export function isAckId(id: unknown): id is number {
-  return typeof id === "number" && Number.isSafeInteger(id) && id >= 0;
+  // isSafeInteger is false for anything but a number: no typeof check needed.
+  return Number.isSafeInteger(id) && (id as number) >= 0;
 }
 
 /**
