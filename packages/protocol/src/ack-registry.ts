@@ -120,10 +120,10 @@ export class AckRegistry {
     if (!((timeoutMs ?? 0) >= 0)) {
       throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `timeoutMs: expected a number >= 0 or undefined, got ${timeoutMs}` : "timeoutMs " + timeoutMs);
     }
-    this.#pending.set(
-      id,
-      (timeoutMs ?? Infinity) < Infinity ? [callback, (this.#setTimer ?? host.setTimeout)(AckRegistry.#expire, timeoutMs as number, this, id, timeoutMs as number)] : [callback],
-    );
+    // No timer for an ack without a timeout (or an infinite one).
+    const timed = timeoutMs !== undefined && timeoutMs !== Infinity;
+    const setTimer = this.#setTimer ?? host.setTimeout;
+    this.#pending.set(id, timed ? [callback, setTimer(AckRegistry.#expire, timeoutMs, this, id, timeoutMs)] : [callback]);
   }
 
   /**

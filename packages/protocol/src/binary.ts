@@ -119,9 +119,9 @@ function setOwn(target: object, key: PropertyKey, value: unknown): void {
  * Walks every placeholder of a decoded payload, iteratively (any nesting depth
  * is safe), and checks each `num` is an integer below `count`. Given the
  * attachments, also puts attachment `num` in each placeholder's place. The
- * decoder calls it twice: on the packet's text, to refuse it early, then
- * with the attachments once they are all in (nothing holds the payload in
- * between but the decoder, so the second walk sees what the first checked).
+ * decoder calls it twice: on the packet's text, to refuse a bad packet before
+ * buffering its attachments, then with the attachments once they are all in
+ * (one walker for both; the second walk checks again as it fills).
  * @throws {DecodeError} `INVALID_PLACEHOLDER` for the first bad placeholder.
  */
 export function placeholders(data: unknown[], count: number, attachments?: readonly Binary[]): void {
