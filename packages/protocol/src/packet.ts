@@ -2,8 +2,8 @@
 // decoder and the parser seam check.
 // Spec: https://github.com/socketio/socket.io-protocol (v5, "Packet format").
 
-// No runtime import: esbuild inlines the constants of a module only when the
-// module imports nothing (issue 5 measured it), so this file stays a leaf.
+// No runtime import: esbuild (0.28) inlines a module's constants only when the
+// module imports nothing, so this file stays a leaf (issue 5: bundle size).
 import type { Binary } from "./binary";
 
 // The type numbers as plain constants: esbuild inlines them into every module
