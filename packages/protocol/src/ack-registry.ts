@@ -3,6 +3,7 @@
 // Socket.IO v5: an EVENT with an id asks for an ACK carrying the same id.
 
 import { AckError } from "./errors";
+import { isAckId } from "./packet";
 
 /**
  * Receives the outcome of one acknowledgement, exactly once: `(null, data)`
@@ -29,21 +30,19 @@ export interface AckRegistryOptions {
   clearTimeout?: Timers["clearTimeout"];
 }
 
-interface GlobalTimers {
-  setTimeout(callback: (...args: unknown[]) => void, ms: number, ...args: unknown[]): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-// Looked up at call time, not import time: fake timers installed later still apply.
-function globalSetTimeout<A extends unknown[]>(callback: (...args: A) => void, ms: number, ...args: A): unknown {
-  return (globalThis as unknown as GlobalTimers).setTimeout(callback as (...args: unknown[]) => void, ms, ...args);
-}
-function globalClearTimeout(handle: unknown): void {
-  (globalThis as unknown as GlobalTimers).clearTimeout(handle);
-}
+// The global timers are looked up at call time, not import time: fake timers
+// installed later still apply. Called detached, as browsers require.
+const host = globalThis as unknown as Timers;
 
 const NO_DATA: unknown[] = [];
 Object.freeze(NO_DATA);
+
+/**
+ * One pending ack: its callback, and its timer handle when it has a timeout.
+ * The handle's presence, not its value, says so: an injected setTimeout may
+ * return undefined.
+ */
+type Pending = [callback: AckCallback, timer?: unknown];
 
 /**
  * Pending acknowledgements of one socket (or one broadcast).
@@ -64,26 +63,24 @@ Object.freeze(NO_DATA);
  * ```
  */
 export class AckRegistry {
-  readonly #setTimer: Timers["setTimeout"];
-  readonly #clearTimer: Timers["clearTimeout"];
-  #callbacks = new Map<number, AckCallback>();
-  // TypeScript-private, not #: ack-registry.test.ts checks that no entry is left behind.
-  private timers = new Map<number, unknown>();
+  readonly #setTimer: Timers["setTimeout"] | undefined;
+  readonly #clearTimer: Timers["clearTimeout"] | undefined;
+  #pending = new Map<number, Pending>();
   #nextId = 0;
 
   constructor(options?: AckRegistryOptions) {
-    this.#setTimer = options?.setTimeout ?? globalSetTimeout;
-    this.#clearTimer = options?.clearTimeout ?? globalClearTimeout;
+    this.#setTimer = options?.setTimeout;
+    this.#clearTimer = options?.clearTimeout;
   }
 
   /** Number of pending acks. */
   get size(): number {
-    return this.#callbacks.size;
+    return this.#pending.size;
   }
 
   /** Whether an ack with this id is pending. */
   has(id: number): boolean {
-    return this.#callbacks.has(id);
+    return this.#pending.has(id);
   }
 
   /**
@@ -93,10 +90,13 @@ export class AckRegistry {
    *   `Infinity`) to wait until the ACK or `rejectAll()`.
    */
   add(callback: AckCallback, timeoutMs?: number): number {
-    let id = this.#nextId;
-    // Ids only wrap after 2^53 acks; skip any still pending when they do.
-    while (this.#callbacks.has(id)) id = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
-    this.#nextId = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
+    let id: number;
+    // Ids wrap to 0 after Number.MAX_SAFE_INTEGER (2^53 - 1), after 2^53 acks;
+    // skip any still pending when they do.
+    do {
+      id = this.#nextId;
+      this.#nextId = (id + 1) % 2 ** 53;
+    } while (this.#pending.has(id));
     this.set(id, callback, timeoutMs);
     return id;
   }
@@ -108,15 +108,22 @@ export class AckRegistry {
    *   already pending, or `timeoutMs` is negative or NaN.
    */
   set(id: number, callback: AckCallback, timeoutMs?: number): void {
-    if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `ack id: expected a non-negative safe integer, got ${id}` : "ack id " + id);
-    if (this.#callbacks.has(id)) throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `ack id: expected an id that is not pending, got ${id}` : "ack id " + id);
-    if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
+    if (!isAckId(id) || this.#pending.has(id)) {
+      throw new RangeError(
+        !globalThis.__DUPLEX_TERSE__
+          ? isAckId(id)
+            ? `ack id: expected an id that is not pending, got ${id}`
+            : `ack id: expected a non-negative safe integer, got ${id}`
+          : "ack id " + id,
+      );
+    }
+    if (!((timeoutMs ?? 0) >= 0)) {
       throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `timeoutMs: expected a number >= 0 or undefined, got ${timeoutMs}` : "timeoutMs " + timeoutMs);
     }
-    this.#callbacks.set(id, callback);
-    if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-      this.timers.set(id, this.#setTimer(AckRegistry.#onTimeout, timeoutMs, this, id, timeoutMs));
-    }
+    // No timer for an ack without a timeout (or an infinite one).
+    const timed = timeoutMs !== undefined && timeoutMs !== Infinity;
+    const setTimer = this.#setTimer ?? host.setTimeout;
+    this.#pending.set(id, timed ? [callback, setTimer(AckRegistry.#expire, timeoutMs, this, id, timeoutMs)] : [callback]);
   }
 
   /**
@@ -126,9 +133,8 @@ export class AckRegistry {
    */
   settle(id: number, data: unknown[]): boolean {
     const callback = this.#take(id);
-    if (callback === undefined) return false;
-    callback(null, data);
-    return true;
+    callback?.(null, data);
+    return callback !== undefined;
   }
 
   /** Forgets ack `id` without calling its callback (for example, the EVENT could not be sent). */
@@ -140,26 +146,24 @@ export class AckRegistry {
    * Settles every pending ack with an `ACK_CLOSED` error and retains nothing.
    * The registry stays usable (a client socket reconnects). If callbacks
    * throw, every callback still runs and the first error is rethrown.
+   * @param reason for the errors' messages; default "the connection closed"
+   *   (written inside the message, so terse builds carry neither).
    * @param keep acks for which it returns true stay pending (a client keeps
    *   the acks of emits still buffered for the next connection).
    */
-  rejectAll(reason = "the connection closed", keep?: (id: number) => boolean): void {
-    const callbacks = this.#callbacks;
-    if (callbacks.size === 0) return;
-    const timers = this.timers;
-    this.#callbacks = new Map();
-    this.timers = new Map();
+  rejectAll(reason?: string, keep?: (id: number) => boolean): void {
+    const pending = this.#pending;
+    this.#pending = new Map();
     let failed = false;
     let first: unknown;
-    for (const [id, callback] of callbacks) {
-      if (keep !== undefined && keep(id)) {
-        this.#callbacks.set(id, callback);
-        if (timers.has(id)) this.timers.set(id, timers.get(id));
+    for (const [id, entry] of pending) {
+      if (keep?.(id)) {
+        this.#pending.set(id, entry);
         continue;
       }
-      if (timers.has(id)) this.#clearTimer(timers.get(id));
+      this.#stopTimer(entry);
       try {
-        callback(new AckError("ACK_CLOSED", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id}, got none before ${reason}`), NO_DATA);
+        entry[0](new AckError("ACK_CLOSED", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id}, got none before ${reason ?? "the connection closed"}`), NO_DATA);
       } catch (error) {
         if (!failed) {
           failed = true;
@@ -170,29 +174,24 @@ export class AckRegistry {
     if (failed) throw first;
   }
 
+  /** Removes ack `id` and stops its timer; returns its callback, if it was pending. */
   #take(id: number): AckCallback | undefined {
-    const callback = this.#callbacks.get(id);
-    if (callback === undefined) return undefined;
-    this.#callbacks.delete(id);
-    // has() rather than a get() !== undefined test: an injected setTimeout may return undefined.
-    if (this.timers.size !== 0 && this.timers.has(id)) {
-      const handle = this.timers.get(id);
-      this.timers.delete(id);
-      this.#clearTimer(handle);
-    }
-    return callback;
+    const entry = this.#pending.get(id);
+    if (entry === undefined) return undefined;
+    this.#pending.delete(id);
+    this.#stopTimer(entry);
+    return entry[0];
   }
 
-  /** The timer callback: one static function, so no closure per ack. */
-  static #onTimeout(registry: AckRegistry, id: number, ms: number): void {
-    registry.#expire(id, ms);
+  #stopTimer(entry: Pending): void {
+    if (entry.length > 1) (this.#clearTimer ?? host.clearTimeout)(entry[1]);
   }
 
-  #expire(id: number, ms: number): void {
-    const callback = this.#callbacks.get(id);
-    if (callback === undefined) return;
-    this.#callbacks.delete(id);
-    this.timers.delete(id);
-    callback(new AckError("ACK_TIMEOUT", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id} within ${ms} ms, got none`), NO_DATA);
+  /**
+   * The timer callback: one static function, so no closure per ack. Settles
+   * through #take like an ACK; clearing a timer that already fired does nothing.
+   */
+  static #expire(registry: AckRegistry, id: number, ms: number): void {
+    registry.#take(id)?.(new AckError("ACK_TIMEOUT", id, !globalThis.__DUPLEX_TERSE__ && `expected an ack for id ${id} within ${ms} ms, got none`), NO_DATA);
   }
 }

@@ -1,5 +1,5 @@
 import { hasBinary, isBinary } from "@duplex/protocol";
-import { deconstruct, findPlaceholders, reconstruct, type Binary, type PlaceholderSites } from "./binary";
+import { deconstruct, placeholders, type Binary } from "./binary";
 
 describe("isBinary", () => {
   test.each<[string, unknown]>([
@@ -43,38 +43,42 @@ describe("hasBinary", () => {
   });
 });
 
-describe("deconstruct / findPlaceholders / reconstruct", () => {
+describe("deconstruct / placeholders", () => {
   test("round trip puts the same objects back in place", () => {
     const a = new Uint8Array([1]);
     const b = new ArrayBuffer(2);
     const buffers: Binary[] = [];
     const json = deconstruct(["e", { a, deep: [[b]] }], buffers);
     expect(buffers).toEqual([a, b]);
-    const parsed: unknown = JSON.parse(JSON.stringify(json));
-    const sites = findPlaceholders(parsed, 2) as PlaceholderSites;
-    expect(sites.nums).toEqual(expect.arrayContaining([0, 1]));
-    reconstruct(sites, buffers);
+    const parsed = JSON.parse(JSON.stringify(json)) as unknown[];
+    placeholders(parsed, 2); // checks only
+    expect(parsed).toEqual(["e", { a: { _placeholder: true, num: 0 }, deep: [[{ _placeholder: true, num: 1 }]] }]);
+    placeholders(parsed, 2, buffers);
     expect(parsed).toEqual(["e", { a, deep: [[b]] }]);
     expect((parsed as [string, { a: unknown }])[1].a).toBe(a);
   });
 
-  test("findPlaceholders walks 100k levels of nesting without recursion", () => {
+  test("placeholders walks 100k levels of nesting without recursion", () => {
     const depth = 100_000;
     const text = `${"[".repeat(depth)}{"_placeholder":true,"num":0}${"]".repeat(depth)}`;
-    const sites = findPlaceholders(JSON.parse(text), 1);
-    expect(typeof sites).toBe("object");
-    expect((sites as PlaceholderSites).nums).toEqual([0]);
+    const parsed = JSON.parse(text) as unknown[];
+    const a = new Uint8Array(1);
+    placeholders(parsed, 1, [a]);
+    let inner: unknown = parsed;
+    for (let i = 0; i < depth; i++) inner = (inner as unknown[])[0];
+    expect(inner).toBe(a);
   });
 
-  test("reports the first invalid placeholder as text", () => {
-    expect(findPlaceholders([{ _placeholder: true, num: "splice" }], 1)).toMatch(/integer from 0 to 0, got "splice"/);
-    expect(findPlaceholders([{ _placeholder: true, num: 2 }], 2)).toMatch(/got 2/);
+  test("throws INVALID_PLACEHOLDER for the first invalid placeholder", () => {
+    expect(() => placeholders([{ _placeholder: true, num: "splice" }], 1)).toThrow(/integer from 0 to 0, got "splice"/);
+    expect(() => placeholders([{ _placeholder: true, num: 2 }], 2)).toThrow(/got 2/);
+    expect(() => placeholders([[{ _placeholder: true, num: -1 }]], 2)).toThrow(expect.objectContaining({ code: "INVALID_PLACEHOLDER" }));
   });
 
-  test("reconstruct writes an own __proto__ property, never a prototype", () => {
+  test("writes an own __proto__ property, never a prototype", () => {
     const parsed = JSON.parse('[{"__proto__":{"_placeholder":true,"num":0}}]') as [Record<string, unknown>];
     const a = new Uint8Array(1);
-    reconstruct(findPlaceholders(parsed, 1) as PlaceholderSites, [a]);
+    placeholders(parsed, 1, [a]);
     expect(Object.getOwnPropertyDescriptor(parsed[0], "__proto__")?.value).toBe(a);
     expect(Object.getPrototypeOf(parsed[0])).toBe(Object.prototype);
   });

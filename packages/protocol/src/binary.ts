@@ -3,6 +3,8 @@
 // Spec: socket.io-protocol v5, "Packet encoding" → binary events: each binary
 // value becomes {"_placeholder":true,"num":n} and travels as message n+1.
 
+import { DecodeError } from "./errors";
+
 /**
  * The part of the `Blob` interface Duplex relies on. Declared here so the
  * package's types need neither the DOM nor Node typings.
@@ -25,14 +27,10 @@ export interface Placeholder {
   num: number;
 }
 
-// Looked up once: Node >= 18 and browsers have a global Blob (File extends it).
-const BlobCtor: (abstract new (...args: never[]) => BlobLike) | undefined = (() => {
-  const ctor = (globalThis as { Blob?: unknown }).Blob;
-  return typeof ctor === "function" ? (ctor as abstract new (...args: never[]) => BlobLike) : undefined;
-})();
-
-const ObjectProto = Object.prototype;
-const hasOwn = Object.prototype.hasOwnProperty;
+// Node >= 18 and browsers have a global Blob (File extends it). Where there is
+// none, ArrayBuffer stands in: isBinary checks it anyway, so nothing else is binary.
+const BlobCtor = (globalThis as { Blob?: unknown }).Blob;
+const BlobLikeCtor = (typeof BlobCtor === "function" ? BlobCtor : ArrayBuffer) as abstract new (...args: never[]) => BlobLike;
 
 /**
  * Whether `value` is binary data that travels as an attachment.
@@ -44,15 +42,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * ```
  */
 export function isBinary(value: unknown): value is Binary {
-  return typeof value === "object" && value !== null && isBinaryObject(value);
-}
-
-function isBinaryObject(value: object): boolean {
-  return (
-    value instanceof ArrayBuffer ||
-    ArrayBuffer.isView(value) ||
-    (BlobCtor !== undefined && value instanceof BlobCtor)
-  );
+  // instanceof and isView are false for primitives: no object check needed.
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value) || value instanceof BlobLikeCtor;
 }
 
 interface WithToJSON {
@@ -68,31 +59,19 @@ interface WithToJSON {
  * as an `UNSERIALIZABLE_DATA` error (JSON.stringify would refuse it anyway).
  */
 export function hasBinary(value: unknown): boolean {
-  return typeof value === "object" && value !== null && scan(value, false);
+  return scan(value, false);
 }
 
-function scan(value: object, viaToJSON: boolean): boolean {
-  if (Array.isArray(value)) {
-    for (let i = 0, n = value.length; i < n; i++) {
-      const item: unknown = value[i];
-      if (typeof item === "object" && item !== null && scan(item, false)) return true;
-    }
-    return false;
-  }
-  // A plain object can never be binary: skip the three instanceof checks.
-  if (Object.getPrototypeOf(value) !== ObjectProto && isBinaryObject(value)) return true;
-  if (!viaToJSON) {
+function scan(value: unknown, viaToJSON: boolean): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const array = Array.isArray(value);
+  // Arrays are neither binary nor followed through toJSON, as in socket.io-parser.
+  if (!array) {
+    if (isBinary(value)) return true;
     const toJSON = (value as WithToJSON).toJSON;
-    if (typeof toJSON === "function") {
-      const json: unknown = toJSON.call(value);
-      return typeof json === "object" && json !== null && scan(json, true);
-    }
+    if (!viaToJSON && typeof toJSON === "function") return scan(toJSON.call(value), true);
   }
-  for (const key in value) {
-    if (!hasOwn.call(value, key)) continue;
-    const item: unknown = (value as Record<string, unknown>)[key];
-    if (typeof item === "object" && item !== null && scan(item, false)) return true;
-  }
+  for (const item of array ? value : Object.values(value)) if (scan(item, false)) return true;
   return false;
 }
 
@@ -106,115 +85,71 @@ function scan(value: object, viaToJSON: boolean): boolean {
  * difference: an own `__proto__` key is kept as data, where socket.io-parser's
  * copy turns it into the copy's prototype and drops it from the output.
  */
-export function deconstruct(value: unknown, buffers: Binary[], viaToJSON = false): unknown {
-  if (!value || typeof value !== "object") return value;
-  if (isBinaryObject(value)) {
-    const placeholder: Placeholder = { _placeholder: true, num: buffers.length };
-    buffers.push(value as Binary);
+export function deconstruct(value: unknown, buffers: Binary[], viaToJSON?: boolean): unknown {
+  if (!value || typeof value !== "object" || value instanceof Date) return value;
+  if (isBinary(value)) {
+    const placeholder: Placeholder = { _placeholder: true, num: buffers.push(value) - 1 };
     return placeholder;
   }
   if (Array.isArray(value)) {
-    const n = value.length;
-    const copy: unknown[] = new Array(n);
-    for (let i = 0; i < n; i++) copy[i] = deconstruct(value[i], buffers);
+    const copy: unknown[] = [];
+    for (const item of value) copy.push(deconstruct(item, buffers));
     return copy;
   }
-  if (value instanceof Date) return value;
-  if (!viaToJSON) {
-    const toJSON = (value as WithToJSON).toJSON;
-    if (typeof toJSON === "function") return deconstruct(toJSON.call(value), buffers, true);
-  }
+  const toJSON = (value as WithToJSON).toJSON;
+  if (!viaToJSON && typeof toJSON === "function") return deconstruct(toJSON.call(value), buffers, true);
   const copy: Record<string, unknown> = {};
-  for (const key in value) {
-    if (!hasOwn.call(value, key)) continue;
+  for (const key of Object.keys(value)) {
     const item = deconstruct((value as Record<string, unknown>)[key], buffers);
-    if (key === "__proto__") {
-      Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
-    } else {
-      copy[key] = item;
-    }
+    if (key === "__proto__") setOwn(copy, key, item);
+    else copy[key] = item;
   }
   return copy;
 }
 
 /**
- * Where a binary packet's placeholders sit, as three parallel arrays (no
- * object per placeholder): `holders[k][keys[k]]` gets attachment `nums[k]`.
+ * Sets an own, enumerable data property, even one named "__proto__", which an
+ * assignment would turn into the object's prototype instead.
  */
-export interface PlaceholderSites {
-  holders: object[];
-  keys: (string | number)[];
-  nums: number[];
+function setOwn(target: object, key: PropertyKey, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
- * Finds every placeholder in decoded JSON, iteratively (any nesting depth is
- * safe), and checks each `num` is an integer below `attachments`.
- * Returns the sites, or the first bad placeholder's description ("" in terse builds).
+ * Walks every placeholder of a decoded payload, iteratively (any nesting depth
+ * is safe), and checks each `num` is an integer below `count`. Given the
+ * attachments, also puts attachment `num` in each placeholder's place. The
+ * decoder calls it twice: on the packet's text, to refuse a bad packet before
+ * buffering its attachments, then with the attachments once they are all in
+ * (one walker for both; the second walk checks again as it fills).
+ * @throws {DecodeError} `INVALID_PLACEHOLDER` for the first bad placeholder.
  */
-export function findPlaceholders(data: unknown, attachments: number): PlaceholderSites | string {
-  const sites: PlaceholderSites = { holders: [], keys: [], nums: [] };
-  if (typeof data !== "object" || data === null) return sites;
+export function placeholders(data: unknown[], count: number, attachments?: readonly Binary[]): void {
   const stack: object[] = [data];
   while (stack.length > 0) {
-    const holder = stack.pop() as object;
-    if (Array.isArray(holder)) {
-      for (let i = 0, n = holder.length; i < n; i++) {
-        const problem = visit(holder, i, holder[i], attachments, sites, stack);
-        if (problem !== undefined) return problem;
+    const holder = stack.pop() as Record<string | number, unknown>;
+    // An array's indices as numbers: no string per element.
+    for (const key of Array.isArray(holder) ? holder.keys() : Object.keys(holder)) {
+      const value = holder[key];
+      if (typeof value !== "object" || value === null) continue;
+      // Own property only: a polluted Object.prototype._placeholder makes no placeholders.
+      if (Array.isArray(value) || (value as { _placeholder?: unknown })._placeholder !== true || !Object.hasOwn(value, "_placeholder")) {
+        stack.push(value);
+        continue;
       }
-    } else {
-      const keys = Object.keys(holder);
-      for (let i = 0, n = keys.length; i < n; i++) {
-        const key = keys[i] as string;
-        const problem = visit(holder, key, (holder as Record<string, unknown>)[key], attachments, sites, stack);
-        if (problem !== undefined) return problem;
+      const num: unknown = (value as { num?: unknown }).num;
+      if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= count) {
+        throw new DecodeError(
+          "INVALID_PLACEHOLDER",
+          !globalThis.__DUPLEX_TERSE__ && `expected a placeholder num that is an integer from 0 to ${count - 1}, got ${describeNum(num)}`,
+        );
       }
+      // JSON.parse makes "__proto__" an own data property; setOwn keeps it one.
+      if (attachments) setOwn(holder, key, attachments[num]);
     }
   }
-  return sites;
-}
-
-function visit(
-  holder: object,
-  key: string | number,
-  value: unknown,
-  attachments: number,
-  sites: PlaceholderSites,
-  stack: object[],
-): string | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  if (!Array.isArray(value) && (value as { _placeholder?: unknown })._placeholder === true && hasOwn.call(value, "_placeholder")) {
-    const num: unknown = (value as { num?: unknown }).num;
-    if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= attachments) {
-      if (globalThis.__DUPLEX_TERSE__) return ""; // terse builds: the decoder's error is its code
-      return `expected a placeholder num that is an integer from 0 to ${attachments - 1}, got ${describeNum(num)}`;
-    }
-    sites.holders.push(holder);
-    sites.keys.push(key);
-    sites.nums.push(num);
-    return undefined;
-  }
-  stack.push(value);
-  return undefined;
 }
 
 function describeNum(num: unknown): string {
   return typeof num === "string" ? JSON.stringify(num.slice(0, 40)) : typeof num === "number" ? String(num) : typeof num;
-}
-
-/** Puts attachments into the places `findPlaceholders` recorded (mutates the payload). */
-export function reconstruct(sites: PlaceholderSites, attachments: readonly Binary[]): void {
-  const { holders, keys, nums } = sites;
-  for (let k = 0, n = holders.length; k < n; k++) {
-    const key = keys[k] as string | number;
-    const holder = holders[k] as Record<string | number, unknown>;
-    // JSON.parse makes "__proto__" an own data property; defineProperty keeps it
-    // one even if a reviver replaced the holder with something odd.
-    if (key === "__proto__") {
-      Object.defineProperty(holder, key, { value: attachments[nums[k] as number], enumerable: true, writable: true, configurable: true });
-    } else {
-      holder[key] = attachments[nums[k] as number];
-    }
-  }
 }

@@ -1,23 +1,15 @@
 // Wire messages → packets, incrementally: a packet's text, then (for binary
 // packets) its attachments one message at a time. Everything from the network
-// is untrusted: every rule below reports a coded DecodeError through the
-// handler; nothing is thrown at the caller.
+// is untrusted: every rule below throws a coded DecodeError, which add()
+// catches and reports through the handler; nothing is thrown at the caller.
 // Grammar (socket.io-protocol v5, "Packet encoding"):
 //   <type 0-6>[<attachments>"-"]["/"<nsp>","][<ack id>][<JSON payload>]
 
-import { findPlaceholders, isBinary, reconstruct, type Binary, type PlaceholderSites } from "./binary";
-import { DecodeError, type DecodeErrorCode } from "./errors";
+import { isBinary, placeholders, type Binary } from "./binary";
+import { DecodeError } from "./errors";
+import { describe } from "./describe";
 import { exceedsDepth } from "./json-depth";
-import {
-  EXPECTED_PAYLOAD,
-  PacketType,
-  describe,
-  validPayload,
-  type AckPacket,
-  type DecodedPacket,
-  type EventPacket,
-  type WireChunk,
-} from "./packet";
+import { ACK, CONNECT_ERROR, EVENT, EXPECTED_PAYLOAD, isAckId, validPayload, type AckPacket, type DecodedPacket, type EventPacket, type WireChunk } from "./packet";
 
 /** `JSON.parse`'s reviver function. */
 export type JsonReviver = (this: unknown, key: string, value: unknown) => unknown;
@@ -40,23 +32,33 @@ export interface DecoderOptions {
   reviver?: JsonReviver;
 }
 
-const DIGIT_0 = 0x30;
-const DASH = 0x2d;
-const SLASH = 0x2f;
-const COMMA = 0x2c;
+// Character codes and limits are written as literals: this module imports,
+// and esbuild only inlines the constants of modules that import nothing.
 const TYPE_NAMES = ["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"];
-/** Digits of Number.MAX_SAFE_INTEGER (9007199254740991). */
-const MAX_SAFE_DIGITS = 16;
 
+/** A packet as the decoder builds it, before it is known to be valid. */
+interface PacketFields {
+  type: number;
+  nsp: string;
+  id?: number;
+  data?: unknown;
+}
+
+/** A binary packet whose attachments are still arriving. */
 interface PendingBinary {
   packet: EventPacket | AckPacket;
-  expected: number;
+  attachments: number;
   received: Binary[];
-  sites: PlaceholderSites;
 }
 
 function isDigit(c: number): boolean {
-  return c >= DIGIT_0 && c <= DIGIT_0 + 9;
+  return c >= 0x30 && c <= 0x39; // "0" to "9"
+}
+
+/** Index of the first character at or after `i` that is not a digit (charCodeAt past the end is NaN). */
+function digitsEnd(text: string, i: number): number {
+  while (isDigit(text.charCodeAt(i))) i++;
+  return i;
 }
 
 /** Quotes a bit of the input for an error message. */
@@ -94,7 +96,8 @@ export class Decoder {
     this.#maxAttachments = options?.maxAttachments ?? 10;
     this.#maxDepth = options?.maxDepth ?? 1000;
     this.#reviver = options?.reviver;
-    if (!Number.isSafeInteger(this.#maxAttachments) || this.#maxAttachments < 0) {
+    // A non-negative safe integer: the same rule as an ack id's.
+    if (!isAckId(this.#maxAttachments)) {
       throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
     }
     if (!(this.#maxDepth >= 1)) throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxDepth: expected a number >= 1, got ${this.#maxDepth}` : "maxDepth");
@@ -103,7 +106,7 @@ export class Decoder {
   /** Attachments the current binary packet still waits for (0 when idle). */
   get awaitingAttachments(): number {
     const p = this.#pending;
-    return p === null ? 0 : p.expected - p.received.length;
+    return p ? p.attachments - p.received.length : 0;
   }
 
   /**
@@ -112,9 +115,27 @@ export class Decoder {
    * what the handler itself throws).
    */
   add(chunk: WireChunk): void {
-    if (typeof chunk === "string") this.#addText(chunk);
-    else if (isBinary(chunk)) this.#addAttachment(chunk);
-    else this.#fail("INVALID_INPUT", !globalThis.__DUPLEX_TERSE__ && `expected a string or binary data, got ${describe(chunk)}`);
+    let packet: DecodedPacket | undefined;
+    // Every rule below throws a DecodeError, reported here. Anything else
+    // thrown comes from the payload itself: JSON that does not parse, a
+    // reviver that throws, or a reviver's objects with getters that throw or
+    // that cannot take their attachments.
+    try {
+      packet = typeof chunk === "string" ? this.#text(chunk) : this.#attachment(chunk);
+    } catch (error) {
+      this.#pending = null;
+      this.#handler.onError(
+        error instanceof DecodeError
+          ? error
+          : new DecodeError(
+              "INVALID_PAYLOAD",
+              !globalThis.__DUPLEX_TERSE__ && `expected a valid JSON payload, got an error while parsing or reading it: ${error instanceof Error ? error.message : "unknown"}`,
+            ),
+      );
+      return;
+    }
+    // Outside the try: what the handler throws is the handler's.
+    if (packet) this.#handler.onPacket(packet);
   }
 
   /** Drops a partially received binary packet. The decoder holds nothing afterwards and may be reused. */
@@ -122,161 +143,117 @@ export class Decoder {
     this.#pending = null;
   }
 
-  /** `message` is false in terse builds (see errors.ts): the error's message is then its code. */
-  #fail(code: DecodeErrorCode, message: string | false): void {
-    this.#pending = null;
-    this.#handler.onError(new DecodeError(code, message));
-  }
-
-  #addAttachment(chunk: Binary): void {
+  #attachment(chunk: unknown): DecodedPacket | undefined {
+    if (!isBinary(chunk)) throw new DecodeError("INVALID_INPUT", !globalThis.__DUPLEX_TERSE__ && `expected a string or binary data, got ${describe(chunk)}`);
     const p = this.#pending;
-    if (p === null) {
-      this.#fail("UNEXPECTED_ATTACHMENT", !globalThis.__DUPLEX_TERSE__ && "expected a packet's text, got binary data while no binary packet awaits attachments");
-      return;
-    }
-    p.received.push(chunk);
-    if (p.received.length < p.expected) return;
+    if (!p) throw new DecodeError("UNEXPECTED_ATTACHMENT", !globalThis.__DUPLEX_TERSE__ && "expected a packet's text, got binary data while no binary packet awaits attachments");
+    if (p.received.push(chunk) < p.attachments) return undefined;
     // Idle again before calling out, so a throwing handler leaves clean state.
     this.#pending = null;
-    reconstruct(p.sites, p.received);
-    this.#handler.onPacket(p.packet);
+    placeholders(p.packet.data, p.attachments, p.received);
+    return p.packet;
   }
 
-  #addText(text: string): void {
-    if (this.#pending !== null) {
-      const awaiting = this.awaitingAttachments;
-      this.#fail("ATTACHMENTS_PENDING", !globalThis.__DUPLEX_TERSE__ && `expected ${awaiting} more binary attachment(s), got a text message`);
-      return;
+  #text(text: string): DecodedPacket | undefined {
+    if (this.#pending) {
+      throw new DecodeError("ATTACHMENTS_PENDING", !globalThis.__DUPLEX_TERSE__ && `expected ${this.awaitingAttachments} more binary attachment(s), got a text message`);
     }
     const n = text.length;
-    const type = text.charCodeAt(0) - DIGIT_0;
+    const type = text.charCodeAt(0) - 0x30; /* "0" */
     if (!(type >= 0 && type <= 6)) {
-      this.#fail("INVALID_PACKET_TYPE", !globalThis.__DUPLEX_TERSE__ && `expected a packet type digit from 0 to 6, got ${excerpt(text, 0)}`);
-      return;
+      throw new DecodeError("INVALID_PACKET_TYPE", !globalThis.__DUPLEX_TERSE__ && `expected a packet type digit from 0 to 6, got ${excerpt(text, 0)}`);
     }
+    // BINARY_EVENT and BINARY_ACK follow the rules of EVENT and ACK, and are
+    // reported as them once their attachments are in place.
+    const binary = type > CONNECT_ERROR;
+    const plain = binary ? type - 3 : type;
     let i = 1;
 
     // Attachment count: digits then "-", binary packets only.
     let attachments = 0;
-    if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-      const start = i;
-      while (i < n && isDigit(text.charCodeAt(i))) i++;
-      const digits = i - start;
-      if (digits === 0 || text.charCodeAt(i) !== DASH) {
-        this.#fail("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count followed by "-", got ${excerpt(text, start)}`);
-        return;
+    if (binary) {
+      i = digitsEnd(text, 1);
+      const digits = i - 1;
+      if (digits === 0 || text.charCodeAt(i) !== 0x2d /* "-" */) {
+        throw new DecodeError("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count followed by "-", got ${excerpt(text, 1)}`);
       }
-      if (digits > MAX_SAFE_DIGITS - 1 || (attachments = Number(text.slice(start, i))) > this.#maxAttachments) {
-        const got = !globalThis.__DUPLEX_TERSE__ && (digits > 12 ? `a ${digits}-digit number` : text.slice(start, i));
-        this.#fail("TOO_MANY_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
-        return;
+      // Number.MAX_SAFE_INTEGER has 16 digits: anything longer is no count.
+      if (digits >= 16 || (attachments = Number(text.slice(1, i))) > this.#maxAttachments) {
+        const got = !globalThis.__DUPLEX_TERSE__ && (digits > 12 ? `a ${digits}-digit number` : text.slice(1, i));
+        throw new DecodeError("TOO_MANY_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
       }
-      if (attachments === 0 || text.charCodeAt(start) === DIGIT_0) {
-        this.#fail("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count from 1 without leading zeros, got ${text.slice(start, i)}`);
-        return;
+      // A leading zero also catches a count of 0.
+      if (text.charCodeAt(1) === 0x30 /* "0" */) {
+        throw new DecodeError("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count from 1 without leading zeros, got ${text.slice(1, i)}`);
       }
       i++;
     }
 
     // Namespace: "/" up to ",". Tolerates a missing "," at the very end
-    // ("0/admin"), which socket.io-parser accepts too.
+    // ("0/admin"), which socket.io-parser accepts too: i then points past the
+    // end, which every check below treats as the end.
     let nsp = "/";
-    if (text.charCodeAt(i) === SLASH) {
-      const comma = text.indexOf(",", i);
-      const end = comma === -1 ? n : comma;
-      nsp = text.slice(i, end);
-      i = comma === -1 ? n : comma + 1;
+    if (text.charCodeAt(i) === 0x2f /* "/" */) {
+      let comma = text.indexOf(",", i);
+      if (comma === -1) comma = n;
+      nsp = text.slice(i, comma);
+      i = comma + 1;
     }
 
-    // Ack id: canonical digits, EVENT and ACK (binary or not) only.
+    // Ack id: canonical digits, EVENT and ACK (binary or not) only; an ACK must
+    // have one. Beyond 16 digits no id is a safe integer, leading zeros aside.
     let id: number | undefined;
-    if (isDigit(text.charCodeAt(i))) {
-      const start = i;
-      while (i < n && isDigit(text.charCodeAt(i))) i++;
-      const digits = i - start;
-      if (type !== PacketType.EVENT && type !== PacketType.ACK && type !== PacketType.BINARY_EVENT && type !== PacketType.BINARY_ACK) {
-        this.#fail("INVALID_ACK_ID", !globalThis.__DUPLEX_TERSE__ && `expected no ack id on a packet of type ${type}, got ${excerpt(text, start)}`);
-        return;
-      }
-      if (digits > MAX_SAFE_DIGITS || !Number.isSafeInteger((id = Number(text.slice(start, i)))) || (digits > 1 && text.charCodeAt(start) === DIGIT_0)) {
-        const got = !globalThis.__DUPLEX_TERSE__ && (digits > 20 ? `a ${digits}-digit number` : text.slice(start, i));
-        this.#fail("INVALID_ACK_ID", !globalThis.__DUPLEX_TERSE__ && `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${got}`);
-        return;
-      }
-    } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
-      this.#fail("INVALID_ACK_ID", !globalThis.__DUPLEX_TERSE__ && `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`);
-      return;
+    const idEnd = digitsEnd(text, i);
+    const digits = idEnd - i;
+    const takesId = plain === EVENT || plain === ACK;
+    if (
+      digits > 0
+        ? !takesId || !Number.isSafeInteger((id = Number(text.slice(i, idEnd)))) || (digits > 1 && text.charCodeAt(i) === 0x30) /* "0" */
+        : plain === ACK
+    ) {
+      throw new DecodeError(
+        "INVALID_ACK_ID",
+        !globalThis.__DUPLEX_TERSE__ &&
+          (digits === 0
+            ? `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`
+            : !takesId
+              ? `expected no ack id on a packet of type ${type}, got ${excerpt(text, i)}`
+              : `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${digits > 20 ? `a ${digits}-digit number` : text.slice(i, idEnd)}`),
+      );
     }
+    i = idEnd;
 
     // Payload: JSON starting with [ { or " (the only kinds any type accepts).
     let data: unknown;
     if (i < n) {
-      const c = text.charCodeAt(i);
-      if (c !== 0x5b && c !== 0x7b && c !== 0x22) {
-        const comma = nsp === "/" ? text.indexOf(",", i) : -1;
-        if (comma !== -1 && !/[[{"]/.test(text.slice(i, comma))) {
-          this.#fail("INVALID_NAMESPACE", !globalThis.__DUPLEX_TERSE__ && `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`);
-        } else {
-          this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected a JSON array, object or string payload, got ${excerpt(text, i)}`);
-        }
-        return;
+      if (!'[{"'.includes(text[i])) {
+        // Where no namespace was read, a "," before any JSON means one without its "/".
+        const code = nsp === "/" && /^[^[{"]*,/.test(text.slice(i)) ? "INVALID_NAMESPACE" : "INVALID_PAYLOAD";
+        throw new DecodeError(
+          code,
+          !globalThis.__DUPLEX_TERSE__ &&
+            (code === "INVALID_NAMESPACE"
+              ? `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`
+              : `expected a JSON array, object or string payload, got ${excerpt(text, i)}`),
+        );
       }
       if (exceedsDepth(text, i, this.#maxDepth)) {
-        this.#fail("PAYLOAD_TOO_DEEP", !globalThis.__DUPLEX_TERSE__ && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
-        return;
+        throw new DecodeError("PAYLOAD_TOO_DEEP", !globalThis.__DUPLEX_TERSE__ && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
       }
-      try {
-        data = JSON.parse(text.slice(i), this.#reviver);
-      } catch (error) {
-        this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected valid JSON after the header, got ${excerpt(text, i)} (${error instanceof Error ? error.message : "parse error"})`);
-        return;
-      }
+      // A SyntaxError, or whatever the reviver throws, is reported by add().
+      data = JSON.parse(text.slice(i), this.#reviver);
     }
-    if (!validPayload(type as PacketType, data)) {
-      this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected ${EXPECTED_PAYLOAD[type]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
-      return;
+    if (!validPayload(plain, data)) {
+      throw new DecodeError("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected ${EXPECTED_PAYLOAD[plain]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
     }
 
-    switch (type) {
-      case PacketType.CONNECT:
-        this.#handler.onPacket(data === undefined ? { type, nsp } : { type, nsp, data: data as Record<string, unknown> });
-        return;
-      case PacketType.DISCONNECT:
-        this.#handler.onPacket({ type, nsp });
-        return;
-      case PacketType.EVENT:
-        this.#handler.onPacket(id === undefined ? { type, nsp, data: data as EventPacket["data"] } : { type, nsp, id, data: data as EventPacket["data"] });
-        return;
-      case PacketType.ACK:
-        this.#handler.onPacket({ type, nsp, id: id as number, data: data as unknown[] });
-        return;
-      case PacketType.CONNECT_ERROR:
-        this.#handler.onPacket({ type, nsp, data: data as string | Record<string, unknown> });
-        return;
-      default:
-        this.#startBinary(type === PacketType.BINARY_EVENT ? PacketType.EVENT : PacketType.ACK, nsp, id, data as unknown[], attachments);
-    }
-  }
-
-  #startBinary(type: 2 | 3, nsp: string, id: number | undefined, data: unknown[], attachments: number): void {
-    let sites: PlaceholderSites | string;
-    try {
-      sites = findPlaceholders(data, attachments);
-    } catch (error) {
-      // Only a reviver can make JSON throw on access (getters) or loop.
-      this.#fail("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected plain JSON data, got an error while reading it: ${error instanceof Error ? error.message : "unknown"}`);
-      return;
-    }
-    if (typeof sites === "string") {
-      this.#fail("INVALID_PLACEHOLDER", sites);
-      return;
-    }
-    const packet: EventPacket | AckPacket =
-      type === PacketType.ACK
-        ? { type, nsp, id: id as number, data }
-        : id === undefined
-          ? { type, nsp, data: data as EventPacket["data"] }
-          : { type, nsp, id, data: data as EventPacket["data"] };
-    this.#pending = { packet, expected: attachments, received: [], sites };
+    // Built once, with no id or data key where the packet has none.
+    const packet: PacketFields = { type: plain, nsp };
+    if (id !== undefined) packet.id = id;
+    if (data !== undefined) packet.data = data;
+    if (!binary) return packet as DecodedPacket;
+    placeholders(data as unknown[], attachments);
+    this.#pending = { packet: packet as EventPacket | AckPacket, attachments, received: [] };
+    return undefined;
   }
 }

@@ -6,7 +6,7 @@
 
 import { deconstruct, hasBinary, type Binary } from "./binary";
 import { EncodeError } from "./errors";
-import { PacketType, isAckId, type Packet } from "./packet";
+import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT_ERROR, EVENT, isAckId, type Packet } from "./packet";
 
 /** `JSON.stringify`'s replacer function. */
 export type JsonReplacer = (this: unknown, key: string, value: unknown) => unknown;
@@ -23,7 +23,6 @@ export interface EncoderOptions {
  */
 export type EncodedPacket = [text: string, ...attachments: Binary[]];
 
-const TYPE_TEXT = ["0", "1", "2", "3", "4", "5", "6"] as const;
 
 /**
  * Encodes packets into wire messages. Stateless, so one encoder serves every
@@ -57,23 +56,38 @@ export class Encoder {
    *   payload cannot be turned into JSON (circular, BigInt, …).
    */
   encode(packet: Packet): EncodedPacket {
-    const type = packet.type;
-    const text = TYPE_TEXT[type];
-    if (text === undefined) {
-      throw new EncodeError("INVALID_PACKET", !globalThis.__DUPLEX_TERSE__ && `expected a packet type from 0 to 6, got ${String(type)}`);
+    const { type, nsp, id, data } = packet as Packet & { id?: unknown; data?: unknown };
+    // The type digit; anything but a type number indexes to undefined.
+    let head: string | undefined = "0123456"[type];
+    // The namespace is written only when it is not "/" (or empty), the id
+    // whenever it is set, as socket.io-parser writes them.
+    const named = nsp && nsp !== "/";
+    const badNsp = named && nsp.charCodeAt(0) !== 0x2f; /* "/" */
+    if (head === undefined || badNsp || (id != null && !isAckId(id))) {
+      throw new EncodeError(
+        "INVALID_PACKET",
+        !globalThis.__DUPLEX_TERSE__ &&
+          (head === undefined
+            ? `expected a packet type from 0 to 6, got ${String(type)}`
+            : badNsp
+              ? `expected a namespace starting with "/", got ${JSON.stringify(nsp.slice(0, 40))}`
+              : `expected an ack id that is a non-negative safe integer, got ${typeof id === "number" ? id : typeof id}`),
+      );
     }
-    const data = (packet as { data?: unknown }).data;
+    const rest = (named ? nsp + "," : "") + (id ?? "");
     try {
-      if (type === PacketType.EVENT || type === PacketType.ACK) {
-        if (!hasBinary(data)) return [this.#text(text, packet, data)];
-        return this.#binary(type + 3, packet, data);
+      let json = data;
+      const buffers: Binary[] = [];
+      if (type === BINARY_EVENT || type === BINARY_ACK || ((type === EVENT || type === ACK) && hasBinary(data))) {
+        json = deconstruct(data, buffers);
+        const binaryType = type > CONNECT_ERROR ? type : type + 3;
+        // An explicit BINARY_* packet without binary would read "50-", which no
+        // decoder accepts: send it as the plain EVENT / ACK it is.
+        head = buffers.length > 0 ? `${binaryType}${buffers.length}-` : `${binaryType - 3}`;
       }
-      if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-        return this.#binary(type, packet, data);
-      }
-      return [this.#text(text, packet, data)];
+      // Same concatenation as socket.io-parser, including its null check.
+      return [head + rest + (json != null ? JSON.stringify(json, this.#replacer) : ""), ...buffers];
     } catch (error) {
-      if (error instanceof EncodeError) throw error;
       throw new EncodeError(
         "UNSERIALIZABLE_DATA",
         !globalThis.__DUPLEX_TERSE__ ? `expected packet data that JSON can represent, got an error while serialising it: ${String(error)}` : String(error),
@@ -81,39 +95,4 @@ export class Encoder {
       );
     }
   }
-
-  #text(head: string, packet: Packet, data: unknown): string {
-    const nsp = packet.nsp;
-    if (nsp && nsp !== "/") {
-      if (nsp.charCodeAt(0) !== 0x2f /* "/" */) throw badNamespace(nsp);
-      head += nsp + ",";
-    }
-    const id = (packet as { id?: unknown }).id;
-    if (id != null) {
-      if (!isAckId(id)) throw badAckId(id);
-      head += id;
-    }
-    // Same concatenation as socket.io-parser, including its null check.
-    if (data != null) head += JSON.stringify(data, this.#replacer);
-    return head;
-  }
-
-  #binary(type: number, packet: Packet, data: unknown): EncodedPacket {
-    const buffers: Binary[] = [];
-    const json = deconstruct(data, buffers);
-    // An explicit BINARY_* packet without binary would read "50-", which no
-    // decoder accepts: send it as the plain EVENT / ACK it is.
-    if (buffers.length === 0) return [this.#text(TYPE_TEXT[type - 3] as string, packet, json)];
-    const out = [this.#text(type + "" + buffers.length + "-", packet, json)] as EncodedPacket;
-    for (let i = 0; i < buffers.length; i++) out.push(buffers[i] as Binary);
-    return out;
-  }
-}
-
-function badNamespace(nsp: string): EncodeError {
-  return new EncodeError("INVALID_PACKET", !globalThis.__DUPLEX_TERSE__ && `expected a namespace starting with "/", got ${JSON.stringify(nsp.slice(0, 40))}`);
-}
-
-function badAckId(id: unknown): EncodeError {
-  return new EncodeError("INVALID_PACKET", !globalThis.__DUPLEX_TERSE__ && `expected an ack id that is a non-negative safe integer, got ${typeof id === "number" ? id : typeof id}`);
 }

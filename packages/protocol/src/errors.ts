@@ -64,7 +64,8 @@ export type ProtocolErrorCode = DecodeErrorCode | EncodeErrorCode | AckErrorCode
  */
 export class ProtocolError<C extends ProtocolErrorCode = ProtocolErrorCode> extends Error {
   override name = "ProtocolError";
-  readonly code: C;
+  // `declare`: assigned in the constructor, so no field initialiser is emitted too.
+  declare readonly code: C;
 
   /** `message` false (a terse build): the code is the message. */
   constructor(code: C, message: string | false, options?: { cause?: unknown }) {
@@ -87,7 +88,7 @@ export class EncodeError extends ProtocolError<EncodeErrorCode> {
 export class AckError extends ProtocolError<AckErrorCode> {
   override name = "AckError";
   /** The ack id that was pending. */
-  readonly id: number;
+  declare readonly id: number;
 
   constructor(code: AckErrorCode, id: number, message: string | false) {
     super(code, message);

@@ -7,7 +7,8 @@ import { isBinary } from "./binary";
 import { Decoder, type DecoderHandler, type DecoderOptions } from "./decoder";
 import { Encoder } from "./encoder";
 import { DecodeError, EncodeError } from "./errors";
-import { PacketType, describe, isPacket, type DecodedPacket, type Packet, type WireChunk } from "./packet";
+import { describe } from "./describe";
+import { PacketType, isPacket, type DecodedPacket, type Packet, type WireChunk } from "./packet";
 
 /** Encodes a packet into the messages to send, in order. */
 export interface EncoderLike {
