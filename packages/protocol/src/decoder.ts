@@ -226,7 +226,8 @@ export class Decoder {
     // Payload: JSON starting with [ { or " (the only kinds any type accepts).
     let data: unknown;
     if (i < n) {
-      if (!'[{"'.includes(text[i])) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x5b && c !== 0x7b && c !== 0x22 /* [ { " */) {
         // Where no namespace was read, a "," before any JSON means one without its "/".
         const code = nsp === "/" && /^[^[{"]*,/.test(text.slice(i)) ? "INVALID_NAMESPACE" : "INVALID_PAYLOAD";
         throw new DecodeError(
