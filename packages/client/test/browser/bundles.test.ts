@@ -186,6 +186,21 @@ describe.each([
     expect(errors).toEqual([]);
   });
 
+  test("sockets have the listener methods (the bundles carry the engine's emitter, not eventemitter3)", async () => {
+    const r = await page.evaluate(() => {
+      const s = window.io({ autoConnect: false, forceNew: true });
+      const f = () => {};
+      const chained = s.on("x", f) === s;
+      s.once("x", f).addListener("y", f);
+      const before = [s.listeners("x").length, s.listeners("y").length];
+      s.removeListener("x", f); // the on and the once one: both were given f
+      const afterRemove = s.listeners("x").length;
+      s.removeAllListeners();
+      return { chained, before, afterRemove, afterAll: s.listeners("y").length };
+    });
+    expect(r).toEqual({ chained: true, before: [2, 1], afterRemove: 0, afterAll: 0 });
+  });
+
   test("connects, acks an emit, upgrades to websocket", async () => {
     await page.evaluate(() => window.harness.open("main", {}));
     await page.waitForFunction(() => window.harness.state("main").connected);
@@ -287,7 +302,18 @@ declare global {
     ready?: boolean;
     exportsOk?: boolean;
     harness: Harness;
+    io: (opts: object) => BundleSocket;
   }
+}
+
+/** The listener methods of a bundle's socket, as the page sees them. */
+interface BundleSocket {
+  on(ev: string, fn: () => void): BundleSocket;
+  once(ev: string, fn: () => void): BundleSocket;
+  addListener(ev: string, fn: () => void): BundleSocket;
+  removeListener(ev: string, fn: () => void): BundleSocket;
+  removeAllListeners(ev?: string): BundleSocket;
+  listeners(ev: string): unknown[];
 }
 
 interface Harness {
