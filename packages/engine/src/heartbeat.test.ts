@@ -43,17 +43,31 @@ test("an unsolicited pong does not delay the next ping", () => {
   expect(log).toEqual(["ping"]);
 });
 
-test("timers are reused: never more than two exist, whatever the number of cycles", () => {
+test("one timer at a time, whatever the number of cycles", () => {
   const { hb } = make();
-  const created = jest.spyOn(global, "setTimeout");
   hb.start();
   for (let i = 0; i < 100; i++) {
+    expect(jest.getTimerCount()).toBe(1);
+    jest.advanceTimersByTime(25000);
+    expect(hb.phase).toBe("pong");
+    expect(jest.getTimerCount()).toBe(1);
+    hb.onPong();
+  }
+  expect(hb.phase).toBe("ping");
+});
+
+test("a pong deadline holds after many answered pings, not only the first", () => {
+  const { hb, log } = make();
+  hb.start();
+  for (let i = 0; i < 3; i++) {
     jest.advanceTimersByTime(25000);
     hb.onPong();
   }
-  expect(created).toHaveBeenCalledTimes(2);
-  expect(jest.getTimerCount()).toBe(1);
-  created.mockRestore();
+  jest.advanceTimersByTime(25000 + 19999);
+  expect(log).toEqual(["ping", "ping", "ping", "ping"]);
+  jest.advanceTimersByTime(1);
+  expect(log).toEqual(["ping", "ping", "ping", "ping", "timeout"]);
+  expect(hb.phase).toBe("stopped");
 });
 
 test("stop() leaves no timer", () => {
@@ -64,4 +78,33 @@ test("stop() leaves no timer", () => {
   expect(jest.getTimerCount()).toBe(0);
   jest.advanceTimersByTime(100000);
   expect(log).toEqual(["ping"]);
+});
+
+describe("with real timers", () => {
+  beforeEach(() => jest.useRealTimers());
+
+  test("after answered pings, a missing pong times out pingInterval + pingTimeout after the last pong", async () => {
+    const pingInterval = 60;
+    const pingTimeout = 40;
+    let answered = 0;
+    let lastPong = 0;
+    const timedOut = new Promise<number>((resolve) => {
+      const hb: Heartbeat = new Heartbeat(pingInterval, pingTimeout, {
+        sendPing: () => {
+          // Answer the first three pings at once, then go silent.
+          if (answered < 3) {
+            answered++;
+            lastPong = Date.now();
+            hb.onPong();
+          }
+        },
+        onTimeout: () => resolve(Date.now()),
+      });
+      hb.start();
+    });
+    const at = await timedOut;
+    expect(answered).toBe(3);
+    expect(at - lastPong).toBeGreaterThanOrEqual(pingInterval + pingTimeout - 2);
+    expect(at - lastPong).toBeLessThan(pingInterval + pingTimeout + 200);
+  });
 });

@@ -6,24 +6,34 @@ export interface HeartbeatHandler {
   onTimeout(): void;
 }
 
-// Timer callbacks get their heartbeat as an argument (kept by `refresh()`): no bound function per session.
-function ping(heartbeat: Heartbeat): void {
-  heartbeat.onPingTimer();
-}
-function expire(heartbeat: Heartbeat): void {
-  heartbeat.onPongTimer();
+/**
+ * What the heartbeat's one timer is counting down to:
+ * - "ping": pingInterval after the open packet or the last pong, the next ping;
+ * - "pong": pingTimeout after a ping, the deadline of its pong;
+ * - "stopped": nothing (not started, timed out, or stopped).
+ */
+export type HeartbeatPhase = "stopped" | "ping" | "pong";
+
+// The timer callback gets its heartbeat as an argument: no bound function per session.
+function onTimer(heartbeat: Heartbeat): void {
+  heartbeat.onTimer();
 }
 
 /**
  * Engine.IO v4 heartbeat, server side (engine.io-protocol v4, "Heartbeat"):
- * every `pingInterval` the server pings; a pong must come within `pingTimeout`
- * or the session closes with "ping timeout". The two timers are created once
- * and re-armed with `refresh()`, never re-created per ping.
+ * pingInterval after the open packet, and after each pong, the server pings;
+ * the pong must come within pingTimeout or the session closes with
+ * "ping timeout". A peer that vanished without a TCP close is therefore
+ * dropped at most pingInterval + pingTimeout after its last pong.
+ *
+ * One timer runs at a time, made anew for each phase. It is not re-armed
+ * with `refresh()`: on a timer that was cleared, Node's `refresh()` does
+ * nothing (while Jest's fake timers do re-arm it), which once left every
+ * session without a pong deadline after its first pong.
  */
 export class Heartbeat {
-  private pingTimer: NodeJS.Timeout | null = null;
-  private pongTimer: NodeJS.Timeout | null = null;
-  private awaitingPong = false;
+  private phaseValue: HeartbeatPhase = "stopped";
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly pingInterval: number,
@@ -31,39 +41,47 @@ export class Heartbeat {
     private readonly handler: HeartbeatHandler,
   ) {}
 
-  /** Starts the cycle: the first ping goes out after pingInterval. */
-  start(): void {
-    if (this.pingTimer === null) this.pingTimer = setTimeout(ping, this.pingInterval, this);
-    else this.pingTimer.refresh();
+  get phase(): HeartbeatPhase {
+    return this.phaseValue;
   }
 
-  /** A pong arrived: the peer is alive; the next ping goes out after pingInterval. */
+  /** Starts the cycle: the first ping goes out after pingInterval. */
+  start(): void {
+    this.arm("ping", this.pingInterval);
+  }
+
+  /**
+   * A pong arrived. Returns whether it answered the outstanding ping (the
+   * next ping then goes out after pingInterval); an unsolicited pong
+   * changes nothing.
+   */
   onPong(): boolean {
-    if (!this.awaitingPong) return false;
-    this.awaitingPong = false;
-    if (this.pongTimer) clearTimeout(this.pongTimer);
-    this.start();
+    if (this.phaseValue !== "pong") return false;
+    this.arm("ping", this.pingInterval);
     return true;
   }
 
   stop(): void {
-    this.awaitingPong = false;
-    if (this.pingTimer) clearTimeout(this.pingTimer);
-    if (this.pongTimer) clearTimeout(this.pongTimer);
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.phaseValue = "stopped";
   }
 
   /** @internal */
-  onPingTimer(): void {
-    this.awaitingPong = true;
-    if (this.pongTimer === null) this.pongTimer = setTimeout(expire, this.pingTimeout, this);
-    else this.pongTimer.refresh();
-    this.handler.sendPing();
+  onTimer(): void {
+    this.timer = undefined;
+    if (this.phaseValue === "ping") {
+      this.arm("pong", this.pingTimeout);
+      this.handler.sendPing();
+    } else if (this.phaseValue === "pong") {
+      this.phaseValue = "stopped";
+      this.handler.onTimeout();
+    }
   }
 
-  /** @internal */
-  onPongTimer(): void {
-    if (!this.awaitingPong) return;
-    this.awaitingPong = false;
-    this.handler.onTimeout();
+  private arm(phase: "ping" | "pong", delay: number): void {
+    clearTimeout(this.timer);
+    this.phaseValue = phase;
+    this.timer = setTimeout(onTimer, delay, this);
   }
 }
