@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { httpRequest } from "./helpers";
-import { SERVER_KINDS, startServer, type AnySession, type Running } from "./reference";
+import { rawConnect, SERVER_KINDS, startServer, type AnySession, type Running } from "./reference";
 
 /**
  * A WebSocket that names the sid of a session already on WebSocket (or
@@ -72,6 +72,40 @@ describe.each(SERVER_KINDS)("%s: a second WebSocket for a session", (kind) => {
 
     const second = await openWebSocket(server.port, `&sid=${sid}`);
     expect(await second.closed).toEqual({ code: 1005, before: [] });
+    await stillWorks(session, first);
+  });
+
+  test("on the wire: the 101 head, then exactly one close frame with an empty payload (0x88 0x00)", async () => {
+    server = await startServer(kind, { pingInterval: 10000, pingTimeout: 5000 });
+    const { session, sid } = await pollingSession();
+    const first = await openWebSocket(server.port, `&sid=${sid}`);
+    const probed = nextMessage(first);
+    first.ws.send("2probe");
+    await probed;
+    const upgraded = new Promise((resolve) => (session as unknown as NodeJS.EventEmitter).once("upgrade", resolve));
+    first.ws.send("5");
+    await upgraded;
+
+    const raw = await rawConnect(server.port);
+    let received = Buffer.alloc(0);
+    const closeFrameIn = new Promise<void>((resolve) =>
+      raw.on("data", (data: Buffer) => {
+        received = Buffer.concat([received, data]);
+        const headEnd = received.indexOf("\r\n\r\n");
+        if (headEnd >= 0 && received.length >= headEnd + 4 + 2) resolve();
+      }),
+    );
+    raw.write(
+      `GET /engine.io/?EIO=4&transport=websocket&sid=${sid} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    await closeFrameIn;
+    // let anything else the server might send arrive
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    raw.destroy();
+    const headEnd = received.indexOf("\r\n\r\n") + 4;
+    expect(received.subarray(0, headEnd).toString("latin1")).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
+    expect(received.subarray(headEnd).toString("hex")).toBe("8800");
     await stillWorks(session, first);
   });
 
