@@ -244,9 +244,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
     const session = this.clients.get(info.sid);
     // A WebSocket for a session that is gone (it may close while the handshake
-    // runs), on WebSocket already, or probing one: engine.io completes the
-    // handshake and closes it at once, with a close frame and no status code
-    // (1005 to the client), and leaves the session alone. So does Duplex.
+    // runs), on WebSocket already, or probing one: as engine.io does, the
+    // handshake completes and the WebSocket is closed at once, with a close
+    // frame and no status code (1005 to the client); the session is left alone.
     if (session === undefined || session.upgrading || session.transport.name === "websocket") {
       debug("websocket for session %s closed: %s", info.sid, session === undefined ? "gone" : "already upgrading or upgraded");
       ws.on("error", ignore);

@@ -1,3 +1,5 @@
+import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { Socket as ClientSocket } from "engine.io-client";
 import { httpRequest } from "./helpers";
 import { pendingRequest, SERVER_KINDS, startServer, type AnySession, type Running } from "./reference";
 
@@ -63,6 +65,41 @@ describe.each(SERVER_KINDS)("%s: polling answer headers", (kind) => {
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.headers["cache-control"]).toBeUndefined();
     expect(tooLarge.headers["x-xss-protection"]).toBeUndefined();
+  });
+
+  test("through engine.io-client over polling: every answer carries Cache-Control: no-store", async () => {
+    server = await startServer(kind, { pingInterval: 10000, pingTimeout: 5000 });
+    server.engine.on("connection", (session) => session.on("message", (data) => session.send(String(data))));
+    // A TCP relay in front of the server keeps what the server answered.
+    let answered = "";
+    const relayed: Socket[] = [];
+    const relay: Server = createServer((client) => {
+      const upstream = connect(server.port, "127.0.0.1");
+      relayed.push(client, upstream);
+      client.pipe(upstream);
+      upstream.on("data", (data: Buffer) => (answered += data.toString("latin1")));
+      upstream.pipe(client);
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const client = new ClientSocket(`http://127.0.0.1:${(relay.address() as AddressInfo).port}`, { transports: ["polling"] });
+    try {
+      const echoed = new Promise((resolve) => client.on("message", resolve));
+      client.on("open", () => client.send("hello"));
+      expect(await echoed).toBe("hello");
+      const heads = answered.split("HTTP/1.1 ").slice(1).map((answer) => answer.slice(0, answer.indexOf("\r\n\r\n")));
+      // the handshake, the POST's "ok", and the poll that carried the echo
+      expect(heads.length).toBeGreaterThanOrEqual(3);
+      for (const head of heads) {
+        expect(head).toMatch(/^200 /);
+        expect(head.toLowerCase()).toContain("\r\ncache-control: no-store");
+      }
+    } finally {
+      client.close();
+      for (const socket of relayed) socket.destroy();
+      await new Promise((resolve) => relay.close(resolve));
+    }
   });
 
   test("a 'headers' listener sees Cache-Control and may change it", async () => {

@@ -340,7 +340,7 @@ function discardRestOfBody(req: IncomingMessage, res: ServerResponse): void {
     debug("oversized body cut off after %d more bytes: %s", discarded, why);
     stop();
     res.end();
-    req.socket.destroy();
+    req.destroy();
   };
   const timer = setTimeout(() => cutOff("longer than DISCARD_LIMIT_MS"), DISCARD_LIMIT_MS);
   timer.unref();
