@@ -139,4 +139,30 @@ describe("duplex: the rest of an oversized body is dropped within bounds", () =>
       await server.close();
     }
   });
+
+  test("a client that stops sending in the middle of the rest is cut off after 5 seconds", async () => {
+    const server = await startServer("duplex", { pingInterval: 10000, pingTimeout: 5000, maxHttpBufferSize: MB });
+    try {
+      const handshake = await httpRequest(server.port, "/engine.io/?EIO=4&transport=polling");
+      const sid = (JSON.parse(handshake.body.slice(1)) as { sid: string }).sid;
+      const socket = await rawConnect(server.port);
+      socket.on("error", () => undefined); // the cut may come as a reset
+      let received = "";
+      let answeredAt = 0;
+      socket.on("data", (data: Buffer) => {
+        received += data.toString("latin1");
+        if (answeredAt === 0 && received.includes("\r\n\r\n")) answeredAt = Date.now();
+      });
+      const cut = new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now())));
+      socket.write(`POST /engine.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${10 * MB}\r\n\r\n`);
+      socket.write(Buffer.alloc(2 * MB, "x")); // past the limit, then nothing more
+      const cutAt = await cut;
+      expect(received).toMatch(/^HTTP\/1\.1 413 /);
+      // DISCARD_LIMIT_MS is 5000, counted from the 413; a loaded machine may only make it later
+      expect(cutAt - answeredAt).toBeGreaterThanOrEqual(4000);
+      expect(cutAt - answeredAt).toBeLessThan(15000);
+    } finally {
+      await server.close();
+    }
+  });
 });
