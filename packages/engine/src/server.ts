@@ -238,18 +238,26 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   /** `socket` is the connection `ws` adopted: the transport may write ready-made frames to it. */
   private onWebSocket(req: IncomingMessage, info: RequestInfo, ws: WebSocket, socket: Duplex): void {
-    const transport = new WebSocketTransport(ws, socket, this.opts.perMessageDeflate !== false);
     if (info.sid === undefined) {
-      this.openSession(req, transport, info.newSid!);
+      this.openSession(req, this.webSocketTransport(ws, socket), info.newSid!);
       return;
     }
     const session = this.clients.get(info.sid);
-    // The session may have closed, or started another upgrade, while the handshake ran.
+    // A WebSocket for a session that is gone (it may close while the handshake
+    // runs), on WebSocket already, or probing one: as engine.io does, the
+    // handshake completes and the WebSocket is closed at once, with a close
+    // frame and no status code (1005 to the client); the session is left alone.
     if (session === undefined || session.upgrading || session.transport.name === "websocket") {
-      ws.close(1008, "session gone or already upgraded");
+      debug("websocket for session %s closed: %s", info.sid, session === undefined ? "gone" : "already upgrading or upgraded");
+      ws.on("error", ignore);
+      ws.close();
       return;
     }
-    session.startUpgrade(transport);
+    session.startUpgrade(this.webSocketTransport(ws, socket));
+  }
+
+  private webSocketTransport(ws: WebSocket, socket: Duplex): WebSocketTransport {
+    return new WebSocketTransport(ws, socket, this.opts.perMessageDeflate !== false);
   }
 
   private openSession(req: IncomingMessage, transport: Transport, id: string): EngineSocket {
@@ -304,11 +312,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       const session = this.clients.get(sid);
       if (session === undefined) return fail(EngineErrorCode.UNKNOWN_SID, { sid });
       if (upgrade) {
+        // A session already on WebSocket, or probing one, is not refused here:
+        // as engine.io, the handshake completes and `onWebSocket` closes it.
         if (!this.opts.allowUpgrades) return fail(EngineErrorCode.BAD_REQUEST, { name: "UPGRADES_DISABLED", sid });
-        if (session.upgrading) return fail(EngineErrorCode.BAD_REQUEST, { name: "ALREADY_UPGRADING", sid });
-        if (session.transport.name === "websocket") {
-          return fail(EngineErrorCode.BAD_REQUEST, { name: "ALREADY_UPGRADED", sid });
-        }
       } else if (session.transport.name !== transport) {
         return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, current: session.transport.name });
       }

@@ -18,6 +18,21 @@ export type ResponseHeaders = (
 const CLOSE_PACKET: Packet = { type: "close" };
 const NOOP_PACKET: Packet = { type: "noop" };
 
+/**
+ * After a 413, the rest of the oversized body is read and dropped, up to
+ * these bounds: a client that is still sending then reads the answer, where
+ * closing the connection under it makes the kernel reset it and the client
+ * sees ECONNRESET instead. Past them the connection is cut.
+ */
+const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
+const DISCARD_LIMIT_MS = 5000;
+
+/** Internet Explorer (";MSIE" up to 10, "Trident/" in 11), whose XSS filter engine.io turns off. */
+function isInternetExplorer(req: IncomingMessage): boolean {
+  const userAgent = req.headers["user-agent"];
+  return userAgent !== undefined && (userAgent.includes(";MSIE") || userAgent.includes("Trident/"));
+}
+
 /** Polling payloads are built per response: a prepared message gives its original data. */
 function unprepare(packet: Packet): Packet {
   const data: unknown = packet.data;
@@ -121,7 +136,8 @@ export class PollingTransport implements Transport {
         this.finish("transport error", "poll connection closed prematurely");
       }
     });
-    if (this.state === "closing") this.send([]);
+    // A close waiting for a poll goes out after a noop, in one payload ("6\x1e1"), as engine.io sends it.
+    if (this.state === "closing") this.send([NOOP_PACKET]);
     else this.handler.onReady();
   }
 
@@ -188,7 +204,9 @@ export class PollingTransport implements Transport {
         break;
       }
       if (packet.type === "close") {
-        res.writeHead(200, this.responseHeaders(req, { "Content-Type": "text/html", "Content-Length": "2" })).end("ok");
+        // The client is gone: its pending poll is released with a noop, not a close packet (as engine.io does).
+        if (this.poll) this.respondAndClear([NOOP_PACKET]);
+        this.answerOk(req, res);
         this.finish("transport close", "client sent a close packet");
         return;
       }
@@ -201,13 +219,33 @@ export class PollingTransport implements Transport {
       this.finish("parse error", `malformed payload: ${JSON.stringify(body.slice(0, 32))}`);
       return;
     }
-    res.writeHead(200, this.responseHeaders(req, { "Content-Type": "text/html", "Content-Length": "2" })).end("ok");
+    this.answerOk(req, res);
+  }
+
+  private answerOk(req: IncomingMessage, res: ServerResponse): void {
+    // text/html, not text/plain: some browsers offered to download a text/plain answer (engine.io GH-43).
+    res.writeHead(200, this.successHeaders(req, { "Content-Type": "text/html", "Content-Length": "2" })).end("ok");
+  }
+
+  /**
+   * Headers of the transport's own answers (the handshake, polls, "ok"), as
+   * engine.io sends them: never cached, and Internet Explorer's XSS filter
+   * off (socket.io#1333). Set before the server's "headers" hooks, which may
+   * change them; engine.io's key spelling, so a hook finds them there.
+   * Error answers go without them, as engine.io's do.
+   */
+  private successHeaders(req: IncomingMessage, headers: Record<string, string | string[]>): Record<string, string | string[]> {
+    if (isInternetExplorer(req)) headers["X-XSS-Protection"] = "0";
+    headers["cache-control"] = "no-store";
+    return this.responseHeaders(req, headers);
   }
 
   private tooLarge(req: IncomingMessage, res: ServerResponse, size: number): void {
-    res.writeHead(413, this.responseHeaders(req, { Connection: "close", "Content-Length": "0" })).end();
-    // Stop reading the rest of an oversized body: the socket goes once the 413 is out.
-    res.once("finish", () => req.socket.destroy());
+    // The answer is complete once its head is out (no body); it is ended, and
+    // the connection closed, only when the client has sent the rest of its body.
+    res.writeHead(413, this.responseHeaders(req, { Connection: "close", "Content-Length": "0" }));
+    res.flushHeaders();
+    discardRestOfBody(req, res);
     this.finish("transport error", `POST body of ${size}+ bytes exceeds maxHttpBufferSize ${this.opts.maxHttpBufferSize}`);
   }
 
@@ -235,7 +273,7 @@ export class PollingTransport implements Transport {
       const encoding = this.contentEncoding(req, payload);
       if (encoding === null) {
         headers["Content-Length"] = String(Buffer.byteLength(payload));
-        res.writeHead(200, this.responseHeaders(req, headers)).end(payload);
+        res.writeHead(200, this.successHeaders(req, headers)).end(payload);
         if (drains) this.drained();
         return;
       }
@@ -249,7 +287,7 @@ export class PollingTransport implements Transport {
           return;
         }
         headers["Content-Length"] = String(body.length);
-        res.writeHead(200, this.responseHeaders(req, headers)).end(body);
+        res.writeHead(200, this.successHeaders(req, headers)).end(body);
         if (drains) this.drained();
       });
     });
@@ -270,4 +308,44 @@ export class PollingTransport implements Transport {
     if (/\bdeflate\b/.test(accept)) return "deflate";
     return null;
   }
+}
+
+/**
+ * Reads and drops what is left of a refused body, then ends `res` (whose
+ * head is already out): Node then closes the connection (`Connection:
+ * close`) with nothing unread, so without a reset. A client that sends more
+ * than DISCARD_LIMIT_BYTES, or for longer than DISCARD_LIMIT_MS, is cut off.
+ */
+function discardRestOfBody(req: IncomingMessage, res: ServerResponse): void {
+  if (req.readableEnded) {
+    res.end();
+    return;
+  }
+  let discarded = 0;
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_LIMIT_BYTES) cutOff("more than DISCARD_LIMIT_BYTES");
+  };
+  const onEnd = () => {
+    stop();
+    res.end();
+  };
+  const stop = () => {
+    clearTimeout(timer);
+    req.off("data", onData);
+    req.off("end", onEnd);
+    req.off("close", stop);
+  };
+  const cutOff = (why: string) => {
+    debug("oversized body cut off after %d more bytes: %s", discarded, why);
+    stop();
+    res.end();
+    req.destroy();
+  };
+  const timer = setTimeout(() => cutOff("longer than DISCARD_LIMIT_MS"), DISCARD_LIMIT_MS);
+  timer.unref();
+  req.on("data", onData);
+  req.on("end", onEnd);
+  req.on("close", stop);
+  req.resume();
 }
