@@ -11,14 +11,16 @@ export const failed = new Set<string>();
 export const worked = new Set<string>();
 
 /**
- * What the side polling request that explains a failed websocket-only
- * connection found, per endpoint: null when polling works (a proxy blocks
- * WebSocket), undefined when it got no answer either (the server is down or
- * unreachable), or the diagnosis of a server that is not Engine.IO v4. It is
- * asked once per endpoint and page or process, and only while no WebSocket
- * has worked there: every later failure reuses the answer, so a reconnection
- * storm does not double its requests, and a server that comes back between a
- * failed WebSocket and the side request is not taken for a proxy.
+ * What a polling handshake on the side found at an endpoint: null for an
+ * Engine.IO v4 server (so, after a failed WebSocket, a proxy that blocks
+ * WebSocket), undefined when it got no answer (the server is down or
+ * unreachable), or the diagnosis of something else. The socket asks it to
+ * explain a failed websocket-only connection, only while no WebSocket has
+ * worked at the endpoint, or to check an open packet without maxPayload; it
+ * asks once per endpoint and page or process, and every later question
+ * shares the answer: a reconnection storm does not add a request per
+ * attempt, and a server that comes back between a failed WebSocket and the
+ * side request is taken for a proxy at most once.
  */
 export const diagnoses = new Map<string, Promise<EngineClientError | null | undefined>>();
 

@@ -214,18 +214,12 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     if (soft && this.#todo.length) return this.#next();
     err ||= new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ && "closed before the handshake");
     if (!soft) return this.#fail(err);
-    const key = this.#key;
-    // A WebSocket was the last hope, and polling was not tried: ask over HTTP
-    // what the endpoint is. Only where no WebSocket ever opened (one that did
-    // and fails now met a server that is down or restarting, not a proxy),
-    // and once per endpoint (fallback.ts: `diagnoses`).
-    if (ws && !this.#pollingFailed && !worked.has(key)) {
-      let diagnosis = diagnoses.get(key);
-      if (diagnosis === undefined) {
-        diagnosis = probe(this.url("polling"), this.opts.extraHeaders);
-        diagnoses.set(key, diagnosis);
-      }
-      diagnosis.then((result) => {
+    // A WebSocket was the last hope: ask over HTTP what the endpoint is. Not
+    // where a WebSocket opened before (one that fails now met a server that
+    // is down or restarting, not a proxy), nor when polling went unanswered
+    // in this very attempt.
+    if (ws && !this.#pollingFailed && !worked.has(this.#key)) {
+      this.#diagnose().then((result) => {
         if (this.readyState !== "opening") return;
         if (result === null) this.#fail(pollingWorks(err));
         else this.#fail(result || unanswered(err));
@@ -270,9 +264,18 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     }
   }
 
-  /** Asks over HTTP what the endpoint is (see `probe`). */
-  #ask(then: (r: EngineClientError | null | undefined) => void): void {
-    probe(this.url("polling"), this.opts.extraHeaders).then(then);
+  /**
+   * Asks over HTTP what the endpoint is (see `probe`), once per endpoint in
+   * this page or process: later calls share the answer (fallback.ts).
+   */
+  #diagnose(): Promise<EngineClientError | null | undefined> {
+    const key = this.#key;
+    let diagnosis = diagnoses.get(key);
+    if (diagnosis === undefined) {
+      diagnosis = probe(this.url("polling"), this.opts.extraHeaders);
+      diagnoses.set(key, diagnosis);
+    }
+    return diagnosis;
   }
 
   #next(): void {
@@ -291,7 +294,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     // length-prefixed payload. Ask before opening.
     if (this.transport.name == "websocket" && !d.maxPayload) {
       const held: Packet[] = (this.#held = []);
-      this.#ask((r) => {
+      this.#diagnose().then((r) => {
         this.#held = undefined;
         if (this.readyState != "opening") return;
         if (r?.code == "UNSUPPORTED_PROTOCOL_VERSION") return this.#fail(r);
