@@ -140,6 +140,12 @@ test("server down (port closed, connection refused): every attempt says the serv
     expect(err.message).toMatch(/ECONNREFUSED.*could not be reached/);
     expect(err.message).not.toMatch(PROXY);
   }
+  // Polling alone says the same.
+  const polling = client(`http://127.0.0.1:${port}`, { ...RECONNECT, transports: ["polling"] });
+  for (const err of await connectErrors(polling, 2)) {
+    expect(err.code).toBe("TRANSPORT_ERROR");
+    expect(err.message).toMatch(/^GET .*fetch failed; the server could not be reached$/);
+  }
 });
 
 describe.each(BREAKAGES)("a proxy that blocks WebSocket (%s) in front of a working engine", (_name, broken) => {
