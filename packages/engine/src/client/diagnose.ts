@@ -65,3 +65,20 @@ export async function probe(url: string, headers?: Record<string, string>): Prom
     return;
   }
 }
+
+/** A WebSocket failed where polling works: most likely a proxy that does not pass WebSocket. */
+export function pollingWorks(err: EngineClientError): EngineClientError {
+  const message = !globalThis.__DUPLEX_TERSE__ ? `${err.message}; polling works: a proxy blocks WebSocket? Allow "polling"${DOCS}` : err.message + "; polling works";
+  return new EngineClientError("TRANSPORT_ERROR", message, err.status, err.received);
+}
+
+/**
+ * A failure without any HTTP answer (`status` unknown: connection refused or
+ * reset, DNS, a timeout) says that the server could not be reached; one with
+ * an answer (a 502 from a proxy, a 400) already says what came back.
+ */
+export function unanswered(err: EngineClientError): EngineClientError {
+  if (err.status !== undefined) return err;
+  const message = !globalThis.__DUPLEX_TERSE__ ? `${err.message}; the server could not be reached` : err.message + "; unreachable";
+  return new EngineClientError("TRANSPORT_ERROR", message, err.status, err.received);
+}

@@ -7,7 +7,7 @@
  * | `NOT_ENGINE_IO` | the endpoint is not an Engine.IO server: HTTP 404/426/HTML/JSON without sid, a WebSocket whose first frame is not `0{…}` or that sends nothing within `handshakeTimeout` |
  * | `UNSUPPORTED_PROTOCOL_VERSION` | an Engine.IO v3 server (length-prefixed payloads), or a server's `{"code":5}` answer |
  * | `HANDSHAKE_ERROR` | an Engine.IO server refused the handshake with its `{code, message}` (403 Forbidden, …) |
- * | `TRANSPORT_ERROR` | a request failed or answered non-200, a WebSocket errored or closed early, the upgrade probe failed |
+ * | `TRANSPORT_ERROR` | a request failed or answered non-200, a WebSocket errored or closed early, the upgrade probe failed; "the server could not be reached" when nothing answered (refused, reset, timeout), "polling works: a proxy blocks WebSocket?" when a websocket-only connection failed where polling is answered |
  * | `PING_TIMEOUT` | the server was silent for pingInterval + pingTimeout |
  * | `PARSER_ERROR` | the server sent a packet this client cannot decode |
  */

@@ -13,6 +13,11 @@ export * from "./exports";
 
 const platform: Platform = {
   ws: (url, headers) => new WebSocket(url, { headers }) as unknown as WebSocketLike,
+  // `ws` reports a handshake answered other than 101 as "Unexpected server response: <status>".
+  handshakeStatus: (error) => {
+    const answered = /^Unexpected server response: (\d+)$/.exec(error.message || "");
+    return answered ? Number(answered[1]) : undefined;
+  },
   binaryType: "nodebuffer",
   b64: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64"),
   unb64: (s, t) => {

@@ -21,6 +21,12 @@ export interface WebSocketLike {
 export interface Platform {
   /** Opens a WebSocket: the global one in browsers, `ws` (with `headers`) in Node. */
   ws(url: string, headers?: Record<string, string>): WebSocketLike;
+  /**
+   * The HTTP status a WebSocket handshake was answered with instead of 101,
+   * read from its `error` event; undefined when there was no answer (refused,
+   * reset, DNS) or when the platform does not tell (browsers never do).
+   */
+  handshakeStatus?(error: { message?: string }): number | undefined;
   /** Default `socket.binaryType`. */
   binaryType: BinaryType;
   /** Base64 for polling (engine.io-protocol v4: a binary packet in a payload is `b` + base64). */

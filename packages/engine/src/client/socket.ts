@@ -1,8 +1,8 @@
 import { payloadLength, type Packet, type RawData } from "./codec";
-import { probe } from "./diagnose";
+import { pollingWorks, probe, unanswered } from "./diagnose";
 import { Emitter } from "./emitter";
-import { DOCS, EngineClientError, failure } from "./errors";
-import { failed, worked } from "./fallback";
+import { EngineClientError, failure } from "./errors";
+import { diagnoses, failed, worked } from "./fallback";
 import type { SocketOptions, TransportName } from "./options";
 import { clock, type BinaryType, type Clock, type Platform } from "./platform";
 import { PollingTransport } from "./transports/polling";
@@ -106,6 +106,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   /** Transports left to try for the first connection. */
   #todo: TransportName[];
   #wsFailed = false;
+  /** A polling request of this connection got no answer at all. */
+  #pollingFailed = false;
   /** Packets that arrived while the open packet is checked. */
   #held?: Packet[];
   #unload?: () => void;
@@ -208,19 +210,23 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     // Not open yet. Nothing heard from the endpoint: try the next transport.
     const ws = soft && this.transport.name == "websocket";
     if (ws) this.#wsFailed = true;
+    else if (soft) this.#pollingFailed = true;
     if (soft && this.#todo.length) return this.#next();
     err ||= new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ && "closed before the handshake");
-    if (!ws) return this.#fail(err);
-    // A WebSocket was the last hope: ask over HTTP what the endpoint is.
-    this.#ask((r) => {
-      if (this.readyState == "opening") {
-        this.#fail(
-          r === null
-            ? new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ ? `${err.message}; polling works: a proxy blocks WebSocket? Allow "polling"${DOCS}` : err.message + "; polling works", err.status, err.received)
-            : r || err,
-        );
-      }
-    });
+    if (!soft) return this.#fail(err);
+    // A WebSocket was the last hope: ask over HTTP what the endpoint is. Not
+    // where a WebSocket opened before (one that fails now met a server that
+    // is down or restarting, not a proxy), nor when polling went unanswered
+    // in this very attempt.
+    if (ws && !this.#pollingFailed && !worked.has(this.#key)) {
+      this.#diagnose().then((result) => {
+        if (this.readyState !== "opening") return;
+        if (result === null) this.#fail(pollingWorks(err));
+        else this.#fail(result || unanswered(err));
+      });
+      return;
+    }
+    this.#fail(unanswered(err));
   }
 
   /** A packet on the probe: `3probe` pauses polling, then `5` switches; anything else fails the upgrade. */
@@ -258,9 +264,18 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     }
   }
 
-  /** Asks over HTTP what the endpoint is (see `probe`). */
-  #ask(then: (r: EngineClientError | null | undefined) => void): void {
-    probe(this.url("polling"), this.opts.extraHeaders).then(then);
+  /**
+   * Asks over HTTP what the endpoint is (see `probe`), once per endpoint in
+   * this page or process: later calls share the answer (fallback.ts).
+   */
+  #diagnose(): Promise<EngineClientError | null | undefined> {
+    const key = this.#key;
+    let diagnosis = diagnoses.get(key);
+    if (diagnosis === undefined) {
+      diagnosis = probe(this.url("polling"), this.opts.extraHeaders);
+      diagnoses.set(key, diagnosis);
+    }
+    return diagnosis;
   }
 
   #next(): void {
@@ -279,7 +294,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     // length-prefixed payload. Ask before opening.
     if (this.transport.name == "websocket" && !d.maxPayload) {
       const held: Packet[] = (this.#held = []);
-      this.#ask((r) => {
+      this.#diagnose().then((r) => {
         this.#held = undefined;
         if (this.readyState != "opening") return;
         if (r?.code == "UNSUPPORTED_PROTOCOL_VERSION") return this.#fail(r);

@@ -212,5 +212,9 @@ describe("a real Engine.IO v4 server", () => {
     expect(s.id).toBe("old");
     expect(await got).toBe("welcome"); // held during the check, delivered after "open"
     expect(sideSessions).toBe(1);
+    // The endpoint was checked once in this process: the next session (a reconnection) opens without asking again.
+    const again = await opened(client(p.url, { transports: ["websocket"] }));
+    expect(again.id).toBe("old");
+    expect(sideSessions).toBe(1);
   });
 });

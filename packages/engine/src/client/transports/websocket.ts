@@ -25,6 +25,8 @@ export class WebSocketTransport implements Transport {
   #silent = true;
   /** What the `error` event said, for the close that follows it. */
   #why = "";
+  /** The HTTP status of the handshake's answer, when known: 101 once open. */
+  #status?: number;
   /** Clears the open or first-frame deadline. */
   #stop: () => void;
   /** Open, or the frames of the last `send` are handed to the socket: writable (again). */
@@ -53,6 +55,7 @@ export class WebSocketTransport implements Transport {
     };
     deadline(4 * ms, failure("TRANSPORT_ERROR", where, !globalThis.__DUPLEX_TERSE__ ? `not open within ${4 * ms} ms` : "not open"));
     ws.onopen = () => {
+      this.#status = 101;
       const detail = !globalThis.__DUPLEX_TERSE__ ? `no frame within ${ms} ms of opening; got nothing${DOCS}` : "no frame";
       deadline(ms, failure(handshake ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", where, detail, 101, ""));
       // Read now, so a binaryType set right after construction applies.
@@ -76,15 +79,15 @@ export class WebSocketTransport implements Transport {
     };
     ws.onerror = (e) => {
       this.#why = e.message || "error";
+      // Once open, the status is 101 whatever the close brings.
+      this.#status ??= s.platform.handshakeStatus?.(e);
     };
     ws.onclose = ({ code }) => {
       const silent = this.#silent;
       // A clean close of a running session is the server's "transport close", not an error.
       if (!this.#closed) {
-        this.#fail(
-          silent || this.#why ? failure("TRANSPORT_ERROR", where, `${this.#why} close ${code}${!globalThis.__DUPLEX_TERSE__ && silent ? " before any frame" : ""}`) : undefined,
-          silent,
-        );
+        const detail = `${this.#why} close ${code}${!globalThis.__DUPLEX_TERSE__ && silent ? " before any frame" : ""}`;
+        this.#fail(silent || this.#why ? failure("TRANSPORT_ERROR", where, detail, this.#status) : undefined, silent);
       }
     };
   }
