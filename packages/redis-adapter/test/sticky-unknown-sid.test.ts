@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { setupPrimary } from "@duplex/redis-adapter";
 import { quiet, stopwatch, within } from "../../../test-support/timing";
 
-const UNKNOWN_SID_WAIT = 1000;
+const UNKNOWN_SID_WAIT = 500;
 const LATE = 3000;
 
 let primary: NetServer;
