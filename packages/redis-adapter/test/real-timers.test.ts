@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { createClient } from "redis";
 import { Server } from "@duplex/server";
 import { createAdapter, RequestError } from "@duplex/redis-adapter";
-import { MessageType, UID_BYTES, encodeEnvelope } from "../src/envelope";
+import { MessageType, UID_BYTES, decodeEnvelope, encodeEnvelope } from "../src/envelope";
 import { quiet, stopwatch, within } from "../../../test-support/timing";
 import { startRedis, type RedisServer } from "./support/redis";
 import { closeAllClients, connect } from "./support/clients";
@@ -121,12 +121,25 @@ async function startGhost(): Promise<{ stop(): void }> {
 }
 
 describe("heartbeats", () => {
-  test("two nodes find each other and stay counted over many heartbeat timeouts", async () => {
+  test("two nodes find each other, each keeps sending a heartbeat every interval, and both stay counted", async () => {
     const [a, b] = [await startNode(), await startNode()];
     await untilCount(a, 2, LATE);
     await untilCount(b, 2, LATE);
-    // Each node's last sign of life is at most one interval old: the interval keeps firing, or both would drop the other.
+    // What goes over Redis: the heartbeats of each node, counted by sender.
+    const listener = await redisClient();
+    const beats = new Map<string, number>();
+    await listener.subscribe(
+      `${key}#/#`,
+      (message: Buffer) => {
+        const envelope = decodeEnvelope(message);
+        if (envelope?.type === MessageType.HEARTBEAT) beats.set(envelope.uid, (beats.get(envelope.uid) ?? 0) + 1);
+      },
+      true,
+    );
     await quiet(2 * HEARTBEAT_TIMEOUT);
+    const uids = [a, b].map((node) => (node.io.of("/").adapter as unknown as { uid: string }).uid);
+    // 8 intervals went by: a loaded machine may lose a few, never most.
+    for (const uid of uids) expect(beats.get(uid) ?? 0).toBeGreaterThanOrEqual((2 * HEARTBEAT_TIMEOUT) / HEARTBEAT_INTERVAL / 2);
     expect(await serverCount(a)).toBe(2);
     expect(await serverCount(b)).toBe(2);
   });
