@@ -68,15 +68,17 @@ describe("heartbeat watchdog", () => {
     }
   });
 
-  test.each(SERVERS)("a %s server that pings keeps the client connected over many intervals", async (kind) => {
+  const KEPT_ALIVE = SERVERS.flatMap((kind) => (["polling", "websocket"] as const).map((transport) => [kind, transport] as const));
+
+  test.each(KEPT_ALIVE)("a %s server that pings keeps the client connected over many intervals (%s)", async (kind, transport) => {
     const h = await startServer(kind, { pingInterval: 100, pingTimeout: 100 });
-    const socket = client(h.url, WS);
+    const socket = client(h.url, { transports: [transport] });
     await connected(socket);
     let pings = 0;
     socket.io.on("ping", () => pings++);
     const reasons: string[] = [];
     socket.on("disconnect", (reason: string) => reasons.push(reason));
-    await quiet(1000);
+    await quiet(700);
     expect(reasons).toEqual([]);
     expect(socket.connected).toBe(true);
     expect(pings).toBeGreaterThanOrEqual(3);
