@@ -241,3 +241,37 @@ describe("ack timeouts and retries (Duplex server)", () => {
     expect(clock.ms()).toBeGreaterThanOrEqual(3 * ACK_TIMEOUT - 5);
   });
 });
+
+describe("connection state recovery window (Duplex server)", () => {
+  const WINDOW = 400;
+
+  test.each([
+    ["within", WINDOW / 4, true, ["while away"]],
+    ["after", WINDOW * 2, false, []],
+  ] as const)("a client back %s the window (reconnecting after %i ms)", async (_when, delay, recovered, missed) => {
+    const h = await startServer("duplex", { connectionStateRecovery: { maxDisconnectionDuration: WINDOW } });
+    const socket = client(h.url, { ...WS, reconnection: true, reconnectionDelay: delay, reconnectionDelayMax: delay, randomizationFactor: 0 });
+    const [server] = await Promise.all([once<[AnyServer]>(h.io, "connection"), connected(socket)]).then(([args]) => args);
+    server.join("room");
+    // One broadcast first, so the client holds an offset to come back with.
+    const hello = once(socket, "hello");
+    h.io.emit("hello");
+    await hello;
+    const firstId = socket.id;
+    const got: unknown[] = [];
+    socket.on("missed", (value: unknown) => got.push(value));
+    server.once("disconnect", () => h.io.to("room").emit("missed", "while away"));
+    const down = once(socket, "disconnect");
+    server.conn.close();
+    await down;
+    const clock = stopwatch();
+    const [again] = await within(once<[AnyServer]>(h.io, "connection"), delay + LATE, "the client comes back");
+    expect(clock.ms()).toBeGreaterThanOrEqual(delay - 5);
+    await connected(socket);
+    expect(socket.recovered).toBe(recovered);
+    expect(socket.id === firstId).toBe(recovered);
+    again.on("sync", (ack: () => void) => ack());
+    await socket.emitWithAck("sync");
+    expect(got).toEqual(missed);
+  });
+});
