@@ -176,6 +176,51 @@ describe("connection state recovery window", () => {
     expect(slowMissed).toEqual([]);
   });
 
+  test("a quiet client whose last packet was swept, back within the window, is recovered", async () => {
+    h = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: WINDOW } });
+    const adapter = h.io.of("/").adapter as unknown as { packets: unknown[] };
+    const clients = [h.client("/", reconnectingAfter(200)), h.client("/", reconnectingAfter(200))];
+    const sockets: Socket[] = [];
+    for (const c of clients) {
+      const [socket] = await once<[Socket]>(h.io, "connection");
+      await connected(c);
+      sockets.push(socket);
+    }
+    const [onlyHello, heardNews] = clients;
+    sockets[1].join("news");
+    const hello = Promise.all(clients.map((c) => once(c, "hello")));
+    h.io.emit("hello");
+    await hello;
+    const news = once(heardNews, "news");
+    h.io.to("news").emit("news");
+    await news;
+    // The sweeper drops both packets once they are older than the window: each client's last offset is gone.
+    await until(() => adapter.packets.length === 0, 1000 + WINDOW + LATE);
+
+    const missed = clients.map((c) => {
+      const got: unknown[] = [];
+      c.on("missed", (value: unknown) => got.push(value));
+      return got;
+    });
+    let gone = 0;
+    for (const socket of sockets) socket.once("disconnect", () => ++gone === 2 && h.io.emit("missed", "while away"));
+    const back = new Promise<Socket[]>((resolve) => {
+      const again: Socket[] = [];
+      h.io.on("connection", (socket) => again.push(socket) === 2 && resolve(again));
+    });
+    for (const c of clients) c.io.engine.close();
+    await within(back, 200 + LATE, "both clients come back");
+    await Promise.all(clients.map((c) => connected(c)));
+    // The newest packet swept was the news: nothing after it was dropped, so its listener missed nothing.
+    expect(heardNews.recovered).toBe(true);
+    expect(heardNews.id).toBe(sockets[1].id);
+    // The hello is older than a dropped packet (the news) that might have been for it: a fresh session.
+    expect(onlyHello.recovered).toBe(false);
+    for (const socket of h.io.sockets.sockets.values()) socket.on("sync", (ack: () => void) => ack());
+    await Promise.all(clients.map((c) => c.emitWithAck("sync")));
+    expect(missed).toEqual([[], ["while away"]]);
+  });
+
   test("the sweeper drops a session that never comes back, and the packets kept for it", async () => {
     h = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: WINDOW } });
     const adapter = h.io.of("/").adapter as unknown as { sessions: Map<string, unknown>; packets: unknown[] };
