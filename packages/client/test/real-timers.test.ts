@@ -227,6 +227,26 @@ describe("ack timeouts and retries (Duplex server)", () => {
     expect(deliveries[2][1] - deliveries[1][1]).toBeGreaterThanOrEqual(ACK_TIMEOUT - 20);
   });
 
+  test("retries across a lost connection: the unanswered emit goes out again on the next connection", async () => {
+    const h = await startServer("duplex");
+    let deliveries = 0;
+    h.io.on("connection", (s: AnyServer) =>
+      s.on("job", (ack: (r: string) => void) => {
+        // The first delivery is lost with its connection; the second is answered.
+        if (++deliveries === 1) s.conn.close();
+        else ack("done");
+      }),
+    );
+    const socket = client(h.url, { ...WS, retries: 2, ackTimeout: ACK_TIMEOUT * 10, reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 100, randomizationFactor: 0 });
+    await connected(socket);
+    const clock = stopwatch();
+    const answered = new Promise<unknown[]>((resolve) => socket.emit("job", (...args: unknown[]) => resolve(args)));
+    expect(await within(answered, 100 + LATE, "the answer after the reconnection")).toEqual([null, "done"]);
+    expect(deliveries).toBe(2);
+    // Sent again because the connection came back, not because ackTimeout ran out.
+    expect(clock.ms()).toBeLessThan(ACK_TIMEOUT * 10);
+  });
+
   test("retries exhausted: 1 + retries deliveries, then the callback gets the timeout error", async () => {
     const h = await startServer("duplex");
     let count = 0;
