@@ -154,6 +154,22 @@ describe("polling closeTimeout", () => {
   });
 });
 
+describe("socket.close() with packets still buffered on polling", () => {
+  test("a client that never polls again: the session still ends, by the heartbeat, not left open", async () => {
+    h = await startEngine({ pingInterval: 200, pingTimeout: 200, closeTimeout: 60_000 });
+    const connected = new Promise<EngineSocket>((resolve) => h.engine.once("connection", resolve));
+    await httpRequest(h.port, "/engine.io/?EIO=4&transport=polling");
+    const socket = await connected;
+    // No poll is pending: the packet waits in the buffer, and close() waits for it to be written.
+    socket.send("never taken");
+    const ended = new Promise<string>((resolve) => socket.once("close", (reason: string) => resolve(reason)));
+    socket.close();
+    // closeTimeout (60 s here) never starts: the transport is only asked to close once the buffer is written.
+    expect(await within(ended, 200 + 200 + LATE, "the session ends")).toBe("ping timeout");
+    expect(h.engine.clientsCount).toBe(0);
+  });
+});
+
 describe("destroyUpgradeTimeout", () => {
   /** A raw WebSocket handshake to `path`; resolves with the ms until the server ended the TCP connection, and what it wrote. */
   function foreignUpgrade(port: number, path: string): Promise<{ ms: number; received: string }> {
