@@ -58,6 +58,10 @@ function probe(url: string, timeout: number, accept: (frame: string) => Handshak
       else settle({ kind: "failure", failure }, false);
     });
     ws.on("unexpected-response", (req, res: IncomingMessage) => {
+      // ws's handshakeTimeout is the request's idle timer: left running, it
+      // would abort the body's reading and report "no answer" for an answer.
+      // readBody has its own deadline.
+      req.setTimeout(0);
       readBody(res, timeout).then((body) => {
         const status = res.statusCode ?? 0;
         const type = String(res.headers["content-type"] ?? "");

@@ -50,14 +50,18 @@ export interface PrimaryOptions {
  */
 export function setupPrimary(opts: PrimaryOptions = {}): NetServer {
   const owners = new Map<string, Worker>();
-  const waiting = new Map<string, (worker: Worker | undefined) => void>();
+  // Every connection waiting for a sid's announcement: a client's first poll
+  // and its CONNECT (a POST) go out at once, so two can wait for one sid.
+  const waiting = new Map<string, Set<(worker: Worker) => void>>();
   const unknownSidWait = opts.unknownSidWait ?? 1000;
   let next = 0;
 
   cluster.on("message", (worker: Worker, msg: StickyMessage) => {
     if (msg?.type === OWN && msg.sid) {
       owners.set(msg.sid, worker);
-      waiting.get(msg.sid)?.(worker);
+      const waiters = waiting.get(msg.sid);
+      waiting.delete(msg.sid);
+      for (const handTo of waiters ?? []) handTo(worker);
     } else if (msg?.type === DROP && msg.sid && owners.get(msg.sid) === worker) {
       owners.delete(msg.sid);
     }
@@ -88,15 +92,18 @@ export function setupPrimary(opts: PrimaryOptions = {}): NetServer {
       const owner = owners.get(sid);
       if (owner !== undefined) return handOver(socket, head, owner);
       // The worker's announcement may still be on its way (it races the handshake response).
+      const waiters = waiting.get(sid) ?? new Set<(worker: Worker) => void>();
+      const handTo = (worker: Worker) => {
+        clearTimeout(timer);
+        handOver(socket, head, worker);
+      };
       const timer = setTimeout(() => {
-        waiting.delete(sid);
+        waiters.delete(handTo);
+        if (waiters.size === 0) waiting.delete(sid);
         handOver(socket, head, roundRobin());
       }, unknownSidWait);
-      waiting.set(sid, (worker) => {
-        clearTimeout(timer);
-        waiting.delete(sid);
-        handOver(socket, head, worker);
-      });
+      waiters.add(handTo);
+      waiting.set(sid, waiters);
     });
     socket.resume();
   });

@@ -45,6 +45,14 @@ function reaches(sessionRooms: readonly Room[], packet: StoredPacket): boolean {
 export class RecoveryAdapter extends Adapter {
   private readonly sessions = new Map<string, StoredSession>();
   private packets: StoredPacket[] = [];
+  /**
+   * The offset of the newest packet the sweeper dropped. A client whose last
+   * packet is that one missed nothing that was dropped: every packet after
+   * it is still kept, so it can be recovered (a quiet client that last heard
+   * from the server more than maxDisconnectionDuration ago, then lost its
+   * connection briefly).
+   */
+  private newestSwept: string | undefined;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -75,8 +83,9 @@ export class RecoveryAdapter extends Adapter {
     if (session === undefined) return Promise.resolve(null);
     this.sessions.delete(pid);
     if (session.disconnectedAt + this.maxDisconnectionDuration < this.now()) return Promise.resolve(null);
+    // -1 for an offset that was swept last: replay every kept packet.
     const index = this.packets.findIndex((p) => p.offset === offset);
-    if (index === -1) return Promise.resolve(null);
+    if (index === -1 && offset !== this.newestSwept) return Promise.resolve(null);
     const missedPackets: unknown[][] = [];
     for (let i = index + 1; i < this.packets.length; i++) {
       if (reaches(session.rooms, this.packets[i])) missedPackets.push(this.packets[i].data);
@@ -97,6 +106,9 @@ export class RecoveryAdapter extends Adapter {
     for (const [pid, session] of this.sessions) if (session.disconnectedAt < threshold) this.sessions.delete(pid);
     let expired = 0;
     while (expired < this.packets.length && this.packets[expired].emittedAt < threshold) expired++;
-    if (expired > 0) this.packets = this.packets.slice(expired);
+    if (expired > 0) {
+      this.newestSwept = this.packets[expired - 1].offset;
+      this.packets = this.packets.slice(expired);
+    }
   }
 }
