@@ -8,6 +8,7 @@ const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
 const { randomUUID } = require("node:crypto");
 const { Server } = require("@duplex/server");
+const { portInUseMessage } = require("./port-in-use.js");
 
 const CHANNELS = ["general", "random", "help"];
 const HISTORY = 50;
@@ -95,8 +96,16 @@ function startChat({ port = 3000, host, serverOptions = {} } = {}) {
     });
   });
 
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    // A taken port (EADDRINUSE) or a forbidden one (EACCES) rejects instead
+    // of surfacing as an unhandled 'error' event.
+    const onListenError = (err) => {
+      io.close();
+      reject(err);
+    };
+    httpServer.once("error", onListenError);
     httpServer.listen(port, host, () => {
+      httpServer.off("error", onListenError);
       resolve({ io, httpServer, port: httpServer.address().port, close: () => io.close() });
     });
   });
@@ -106,10 +115,18 @@ module.exports = { startChat, CHANNELS };
 
 if (require.main === module) {
   const port = Number(process.env.PORT ?? 3000);
-  startChat({ port, host: process.env.HOST }).then((chat) => {
-    console.log(`Duplex chat on http://localhost:${chat.port} (open it in two windows)`);
-    const stop = () => chat.close().then(() => process.exit(0));
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  startChat({ port, host: process.env.HOST }).then(
+    (chat) => {
+      console.log(`Duplex chat on http://localhost:${chat.port} (open it in two windows)`);
+      const stop = () => chat.close().then(() => process.exit(0));
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    },
+    (err) => {
+      if (err.code === "EADDRINUSE") console.error(portInUseMessage(port));
+      else if (err.code === "EACCES") console.error(`port ${port} needs privileges: start on another one with PORT=3000 npm start`);
+      else console.error(`the chat could not start: ${err.message}`);
+      process.exit(1);
+    },
+  );
 }
