@@ -29,7 +29,7 @@ function probePort() {
 
 function step(message, command, args) {
   console.log(message);
-  // npm is npm.cmd on Windows, which only a shell starts.
+  // npm and npx are .cmd files on Windows, which only a shell starts.
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
   if (result.status !== 0) {
     console.error(`\`${[command, ...args].join(" ")}\` failed (exit code ${result.status}); see its output above`);

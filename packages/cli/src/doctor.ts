@@ -1,13 +1,17 @@
 import { judgeHttp, quote, type Answer } from "./answer";
 import { Agents, request, type HttpOutcome } from "./http";
 import { isUnreachable } from "./network";
-import type { Report } from "./report";
-import { atPath, engineUrl, FALLBACK_PATH, parseTarget, type Target } from "./target";
+import type { Finding, Report } from "./report";
+import { atPath, DEFAULT_PATH, engineUrl, FALLBACK_PATH, parseTarget, type PathSource, type Target } from "./target";
 import { verdict } from "./verdict";
 import { closeSocket, probeUpgrade, probeWebSocket, type WsOutcome } from "./websocket";
 
 export interface DoctorOptions {
-  /** The engine path; default "/socket.io/" (or the URL's own path), then "/engine.io/" if that finds nothing Engine.IO-like. */
+  /**
+   * The engine path, taken at its word. Without it: the URL's own path, then
+   * "/socket.io/" if that finds nothing Engine.IO-like; or, for a URL without
+   * a path, "/socket.io/", then "/engine.io/".
+   */
   path?: string;
   /** Milliseconds each request may take. Default 5000. */
   timeout?: number;
@@ -43,7 +47,7 @@ export interface Observations {
  * console.log(report.summary, report.exitCode);
  */
 export async function doctor(url: string, opts: DoctorOptions = {}): Promise<Report> {
-  const { target, explicitPath } = parseTarget(url, opts.path);
+  const { target, pathSource } = parseTarget(url, opts.path);
   const timeout = opts.timeout ?? 5000;
   const samples = opts.samples ?? 3;
   const agents = new Agents();
@@ -51,25 +55,54 @@ export async function doctor(url: string, opts: DoctorOptions = {}): Promise<Rep
     const seen = await observe(target, timeout, samples, agents);
     const first = verdict(url, seen);
     const reachable = seen.polling.answer !== undefined || !isUnreachable(seen.polling.failure);
-    // Socket.IO's path found an HTTP server (or one that accepts connections and stays silent):
-    // a bare Engine.IO server answers on /engine.io/. A plain WebSocket server answers on any path.
-    if (explicitPath || !reachable || (first.kind !== "http" && first.kind !== "nothing")) return first;
-    const other = verdict(url, await observe(atPath(target, FALLBACK_PATH), timeout, samples, agents));
+    // The path found an HTTP server (or one that accepts connections and stays silent): the
+    // engine may answer at another path. A plain WebSocket server answers on any path.
+    const alternative = alternativePath(target.path, pathSource);
+    if (alternative === undefined || !reachable || (first.kind !== "http" && first.kind !== "nothing")) return first;
+    const other = verdict(url, await observe(atPath(target, alternative), timeout, samples, agents));
     if (!other.kind.startsWith("engine.io")) {
-      first.triedPaths.push(FALLBACK_PATH);
-      first.findings.push({ level: "info", code: "NOT_ENGINE_IO", message: `${FALLBACK_PATH} tried too: ${other.summary}.` });
+      first.triedPaths.push(alternative);
+      first.findings.push({ level: "info", code: "NOT_ENGINE_IO", message: `${alternative} tried too: ${other.summary}.` });
       return first;
     }
     other.triedPaths.unshift(target.path);
-    other.findings.unshift({
-      level: "warning",
-      code: "FOUND_AT_OTHER_PATH",
-      message: `Nothing Engine.IO-like at ${target.path} (${first.summary}); found at ${FALLBACK_PATH}: clients must use path "${FALLBACK_PATH.slice(0, -1)}".`,
-    });
+    other.findings.unshift(foundElsewhere(target.path, alternative, pathSource, first.summary));
     return other;
   } finally {
     agents.destroy();
   }
+}
+
+/**
+ * The one other path worth probing when the first finds no engine:
+ * - a path from the URL ("http://host:3000/chat") is a namespace to
+ *   socket.io-client, whose engine path stays /socket.io/ unless `path` is
+ *   given, so the default path is tried;
+ * - the default path is followed by a bare Engine.IO server's /engine.io/;
+ * - a path given with --path is taken at its word.
+ */
+function alternativePath(path: string, source: PathSource): string | undefined {
+  if (source === "url" && path !== DEFAULT_PATH) return DEFAULT_PATH;
+  if (source === "default") return FALLBACK_PATH;
+  return undefined;
+}
+
+function foundElsewhere(path: string, found: string, source: PathSource, firstSummary: string): Finding {
+  if (source === "url") {
+    const namespace = path.slice(0, -1);
+    return {
+      level: "info",
+      code: "URL_PATH_IS_NAMESPACE",
+      message:
+        `Nothing Engine.IO-like at ${path} (${firstSummary}); Engine.IO answers at ${found}. ` +
+        `A Socket.IO client given this URL connects to namespace "${namespace}" over path "${found.slice(0, -1)}", the default.`,
+    };
+  }
+  return {
+    level: "warning",
+    code: "FOUND_AT_OTHER_PATH",
+    message: `Nothing Engine.IO-like at ${path} (${firstSummary}); found at ${found}: clients must use path "${found.slice(0, -1)}".`,
+  };
 }
 
 /** Runs the probes of one path, closing every session it opens. */

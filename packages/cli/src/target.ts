@@ -18,13 +18,17 @@ export const DEFAULT_PATH = "/socket.io/";
 /** Tried too when the default path finds nothing Engine.IO-like: a bare Engine.IO server's. */
 export const FALLBACK_PATH = "/engine.io/";
 
+/** Where the engine path came from: `--path`, the URL's own path, or the default. */
+export type PathSource = "option" | "url" | "default";
+
 /**
  * The URL's own path is used as the engine path when it is not "/" and no
  * `--path` was given, so `duplex doctor http://host/socket.io/` and
- * `duplex doctor ws://host/chat` probe what they name. Throws a TypeError for
- * a URL that cannot be parsed or has another scheme.
+ * `duplex doctor ws://host/chat` probe what they name first (the doctor then
+ * tries /socket.io/ too: a Socket.IO client reads that path as a namespace).
+ * Throws a TypeError for a URL that cannot be parsed or has another scheme.
  */
-export function parseTarget(input: string, path?: string): { target: Target; explicitPath: boolean } {
+export function parseTarget(input: string, path?: string): { target: Target; pathSource: PathSource } {
   // "host:3000" has no scheme: read it as http://host:3000, as engine.io-client does.
   const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : "http://" + input);
   if (!/^(https?|wss?):$/.test(u.protocol)) throw new TypeError(`expected an http, https, ws or wss URL; got ${JSON.stringify(input)}`);
@@ -37,7 +41,7 @@ export function parseTarget(input: string, path?: string): { target: Target; exp
       path: normalizePath(chosen ?? DEFAULT_PATH),
       query: u.searchParams,
     },
-    explicitPath: chosen !== undefined,
+    pathSource: path !== undefined ? "option" : fromUrl !== undefined ? "url" : "default",
   };
 }
 

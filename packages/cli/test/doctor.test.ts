@@ -3,6 +3,7 @@ import { createServer, request, type IncomingMessage, type RequestListener, type
 import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { join } from "node:path";
 import { Server as SocketIoServer } from "socket.io";
+import { io as ioClient } from "socket.io-client";
 import { WebSocketServer } from "ws";
 import { Server, type ServerOptions } from "@duplex/server";
 import type { Report } from "../src/report";
@@ -315,6 +316,35 @@ test("an Engine.IO server on /engine.io/ is found when no path was given; not lo
   const { code, report } = await doctorJson(duplexEngineIo.url, "--path", "/socket.io");
   expect(code).toBe(4);
   expect(report).toMatchObject({ kind: "http", path: "/socket.io/", triedPaths: ["/socket.io/"] });
+});
+
+test("a URL with a namespace path (http://host:port/chat): /socket.io/ is tried too and found, exit 0", async () => {
+  // socket.io-client reads the URL's path as the namespace; the engine path stays /socket.io/.
+  // Its other paths answer 404, as an application's pages would.
+  const chat = await duplexServer({}, (_req, res) => {
+    res.writeHead(404).end();
+  });
+  const connected = new Promise<string>((resolve) => chat.io.of("/chat").on("connection", (socket) => resolve(socket.nsp.name)));
+  const r = await duplex("doctor", `${chat.url}/chat`);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain("(path /socket.io/; tried /chat/, /socket.io/)");
+  expect(r.stdout).toContain('Engine.IO answers at /socket.io/. A Socket.IO client given this URL connects to namespace "/chat" over path "/socket.io", the default.');
+  expect(r.stdout).toContain("Result: healthy (exit 0)");
+  const { code, report } = await doctorJson(`${chat.url}/chat`);
+  expect(code).toBe(0);
+  expect(report).toMatchObject({ kind: "engine.io-v4", path: "/socket.io/", triedPaths: ["/chat/", "/socket.io/"] });
+  expect(report.findings.map((f) => f.code)).toEqual(["URL_PATH_IS_NAMESPACE"]);
+  // What the finding says is what the official client does with that URL.
+  const client = ioClient(`${chat.url}/chat`, { transports: ["websocket"], forceNew: true });
+  try {
+    expect(await connected).toBe("/chat");
+  } finally {
+    client.close();
+  }
+  // --path is taken at its word: no other path is tried.
+  const pinned = await doctorJson(`${chat.url}/chat`, "--path", "/chat");
+  expect(pinned.report.triedPaths).toEqual(["/chat/"]);
+  expect(pinned.report.kind).not.toBe("engine.io-v4");
 });
 
 test("nothing listening: connection refused, exit 3", async () => {
