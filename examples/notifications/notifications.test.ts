@@ -1,10 +1,13 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { join } from "node:path";
 import { io, type Socket } from "@duplex/client";
 
 // Runs the backend as `node start.js` does (own redis-server, two nodes, the
 // API, the worker; free ports) and acts as its users would.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { start } = require("./start.js") as {
+const { start, hints } = require("./start.js") as {
   start(opts: { portBase: number; ownRedis: boolean }): Promise<{ redisUrl: string; api: number; nodes: number[]; stop(): Promise<void> }>;
+  hints(s: { api: number; nodes: number[]; redisUrl: string }): Array<{ what: string; command: string }>;
 };
 
 interface Notification {
@@ -100,4 +103,30 @@ test("an unauthenticated user is refused with a reason", async () => {
   const err = await new Promise<Error & { data?: unknown }>((resolve) => socket.once("connect_error", resolve));
   expect(err.message).toBe("unauthorized");
   expect((err.data as { hint?: string } | undefined)?.hint).toMatch(/token/);
+}, 30000);
+
+test("the commands start.js prints work from the repository root, where the README runs it", async () => {
+  const printed = hints({ api: backend.api, nodes: backend.nodes, redisUrl: backend.redisUrl });
+  const command = (what: RegExp) => printed.find((hint) => what.test(hint.what))!.command;
+  const root = join(__dirname, "../..");
+  // The listening client, as a user would paste it, in a shell at the root.
+  const listener: ChildProcessWithoutNullStreams = spawn("sh", ["-c", `exec ${command(/listen as alice/)}`], { cwd: root });
+  let output = "";
+  listener.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  listener.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => listener.once("exit", () => resolve()));
+  try {
+    await until(() => output.includes("connected to node-a"), `the client's "connected" line (got: ${JSON.stringify(output)})`);
+    // The curl hint's request, sent with fetch (curl is not on every machine).
+    expect(command(/through the API/)).toBe(`curl -s -XPOST http://127.0.0.1:${backend.api}/notify -d '{"userId":"alice","message":"hello"}'`);
+    expect((await api("/notify", { userId: "alice", message: "hello" })).delivered).toBe("live");
+    await until(() => output.includes("[alice] notification: hello"), "the API's notification in the client's output");
+    // redis-cli comes with redis-server, which the backend needs anyway.
+    const queued = spawn("sh", ["-c", command(/worker's queue/)], { cwd: root });
+    expect(await new Promise<number | null>((resolve) => queued.once("exit", resolve))).toBe(0);
+    await until(() => output.includes("[alice] notification: from the worker"), "the worker's notification in the client's output");
+  } finally {
+    listener.kill("SIGTERM");
+    await exited;
+  }
 }, 30000);

@@ -7,6 +7,7 @@
 const { fork, spawn } = require("node:child_process");
 const net = require("node:net");
 const { join } = require("node:path");
+const { QUEUE } = require("./lib");
 
 function freePort() {
   return new Promise((resolve) => {
@@ -96,16 +97,29 @@ async function start({ portBase = Number(process.env.PORT_BASE ?? 3100), ownRedi
   }
 }
 
-module.exports = { start };
+/**
+ * The commands printed once the backend is up, each working from the
+ * repository root (where the README runs start.js), with the ports and the
+ * Redis actually in use.
+ */
+function hints({ api, nodes, redisUrl }) {
+  const job = JSON.stringify({ userId: "alice", message: "from the worker" });
+  const notify = JSON.stringify({ userId: "alice", message: "hello" });
+  return [
+    { what: "listen as alice (in another terminal)", command: `node examples/notifications/client.js alice http://127.0.0.1:${nodes[0]} http://127.0.0.1:${api}` },
+    { what: "notify alice through the API", command: `curl -s -XPOST http://127.0.0.1:${api}/notify -d '${notify}'` },
+    { what: "or through the worker's queue", command: `redis-cli -u ${redisUrl} LPUSH ${QUEUE} '${job}'` },
+    { what: "alice's token, for a client of your own", command: `curl -s "http://127.0.0.1:${api}/token?userId=alice"` },
+  ];
+}
+
+module.exports = { start, hints };
 
 if (require.main === module) {
   start()
     .then((s) => {
-      console.log(`\nNotification backend up. Try:
-  curl -s "http://127.0.0.1:${s.api}/token?userId=alice"
-  node -e 'require("@duplex/client").io("http://127.0.0.1:${s.nodes[0]}", {auth:{token:process.argv[1]}}).on("notification", console.log)' <token>
-  curl -s -XPOST http://127.0.0.1:${s.api}/notify -d '{"userId":"alice","message":"hello"}'
-Ctrl-C stops everything.`);
+      const lines = hints({ api: s.api, nodes: s.nodes, redisUrl: s.redisUrl }).map(({ what, command }) => `  # ${what}\n  ${command}`);
+      console.log(`\nNotification backend up: API on :${s.api}, nodes on :${s.nodes.join(" and :")}. From the repository root:\n${lines.join("\n")}\nCtrl-C stops everything.`);
       const bye = () => s.stop().then(() => process.exit(0));
       process.on("SIGINT", bye);
       process.on("SIGTERM", bye);
