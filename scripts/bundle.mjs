@@ -24,8 +24,7 @@ const out = outIndex >= 0 ? argv[outIndex + 1] : join(root, "packages/client/dis
 // Workspace packages resolve to their sources; the engine client to its browser entry.
 // eventemitter3 (what the npm package's Manager and Socket extend) becomes the
 // engine client's own emitter, which the bundle carries anyway: the same
-// on/once/off/emit/listeners the client uses, for ~900 fewer bytes min+gzip
-// (issue 5's budget). Node and other bundlers keep eventemitter3.
+// on/once/off/emit/listeners the client uses, for ~900 fewer bytes min+gzip. Node and other bundlers keep eventemitter3.
 const SOURCES = {
   "@duplex/engine/client": "packages/engine/src/client/browser.ts",
   "@duplex/protocol": "packages/protocol/src/index.ts",
