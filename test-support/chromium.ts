@@ -27,12 +27,12 @@ export interface Browser {
 
 /**
  * Launches headless chromium on a fresh profile. Throws, naming the install
- * command, when chromium is missing: CI installs it (.ci/run), so a missing
+ * command, when chromium is missing: `npm test` installs it as root (scripts/system-deps.js), so a missing
  * browser is a failure, not a reason to skip.
  */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does when run as root)`);
+    throw new Error(`${CHROMIUM} not found: install it with \`apt-get update && apt-get install -y chromium\` (\`npm test\` does when run as root: scripts/system-deps.js)`);
   }
   const profile = mkdtempSync(join(tmpdir(), "duplex-chromium-"));
   try {

@@ -12,12 +12,12 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-/** Finds the nginx binary, or throws naming the install command (CI installs it: .ci/run). */
+/** Finds the nginx binary, or throws naming the install command (`npm test` installs it as root: scripts/system-deps.js). */
 export function nginxBinary(): string {
   for (const candidate of ["/usr/sbin/nginx", "/usr/bin/nginx"]) {
     if (spawnSync(candidate, ["-v"]).status === 0) return candidate;
   }
-  throw new Error("nginx not found: install it with `apt-get update && apt-get install -y nginx` (.ci/run does when run as root)");
+  throw new Error("nginx not found: install it with `apt-get update && apt-get install -y nginx` (`npm test` does when run as root: scripts/system-deps.js)");
 }
 
 /**
