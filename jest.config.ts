@@ -2,7 +2,7 @@ import type { Config } from "jest";
 
 const config: Config = {
   testEnvironment: "node",
-  roots: ["<rootDir>/packages", "<rootDir>/examples"],
+  roots: ["<rootDir>/packages", "<rootDir>/examples", "<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   transform: {
