@@ -14,7 +14,7 @@
  *   talks to the installed server in Chromium.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -84,20 +84,30 @@ describe.each(PACKAGES)("@duplex/%s tarball", (name) => {
   });
 });
 
+/** A new project under os.tmpdir() with `specs` installed by plain `npm install`. */
+async function npmProject(prefix: string, specs: string[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "duplex-installed", private: true }));
+  const install = await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...specs], { cwd: dir, env: userEnv(), timeout: 90000 });
+  if (install.code !== 0) throw new Error(`npm install in ${dir} failed (${install.code}):\n${install.stdout}\n${install.stderr}`);
+  return dir;
+}
+
 describe("installed from the tarballs into a project outside the workspace", () => {
+  // An application's project: every package but the CLI, whose @types/ws
+  // would otherwise be hoisted here and hide an engine declaration that needs it.
   let project = "";
+  // A project with the CLI alone.
+  let cliProject = "";
   let server: ChildProcess | null = null;
   let port = 0;
 
   beforeAll(async () => {
-    project = mkdtempSync(join(tmpdir(), "duplex-installed-"));
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "duplex-installed", private: true }));
-    const install = await run(
-      "npm",
-      ["install", "--no-audit", "--no-fund", "--loglevel=error", ...PACKAGES.map(tarball), "@types/node@20.19.0"],
-      { cwd: project, env: userEnv(), timeout: 90000 },
-    );
-    expect(install).toMatchObject({ code: 0 });
+    const application = PACKAGES.filter((name) => name !== "cli").map(tarball);
+    [project, cliProject] = await Promise.all([
+      npmProject("duplex-installed-", [...application, "@types/node@20.19.0"]),
+      npmProject("duplex-installed-cli-", [tarball("cli"), "@types/node@20.19.0"]),
+    ]);
     for (const file of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, file), join(project, file));
 
     await build({
@@ -119,7 +129,7 @@ describe("installed from the tarballs into a project outside the workspace", () 
 
   afterAll(() => {
     server?.kill();
-    if (project !== "") rmSync(project, { recursive: true, force: true });
+    for (const dir of [project, cliProject]) if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });
 
   test("the tarballs depend on each other by version, not workspace:", async () => {
@@ -177,16 +187,37 @@ describe("installed from the tarballs into a project outside the workspace", () 
     return ts.formatDiagnostics([...config.errors, ...ts.getPreEmitDiagnostics(program)], host);
   }
 
-  test.each(MODES)("the typed samples compile under %s, with skipLibCheck true and false", (folder, type, module, moduleResolution) => {
-    const dir = join(project, folder);
+  /** A folder of `root` holding `samples` (from the fixtures) and a tsconfig.json for one module mode. */
+  function sampleProject(root: string, [folder, type, module, moduleResolution]: [string, string, string, string], samples: string[]): string {
+    const dir = join(root, folder);
     mkdirSync(dir);
-    const samples = ["events.ts", "server.ts", "client.ts", "tools.ts"];
     for (const file of samples) copyFileSync(join(FIXTURES, file), join(dir, file));
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type }));
     const compilerOptions = { module, moduleResolution, target: "ES2022", lib: ["ES2022", "DOM"], types: ["node"], strict: true, noEmit: true };
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files: samples }));
+    return dir;
+  }
+
+  test("the application's project has no @types/ws (the engine's declarations must not need it)", () => {
+    expect(existsSync(join(project, "node_modules/ws"))).toBe(true);
+    expect(existsSync(join(project, "node_modules/@types/ws"))).toBe(false);
+  });
+
+  test.each(MODES)("the typed samples compile under %s, with skipLibCheck true and false", (...mode) => {
+    const dir = sampleProject(project, mode, ["events.ts", "server.ts", "client.ts", "tools.ts"]);
     expect(compile(dir, true)).toBe("");
     expect(compile(dir, false)).toBe("");
+  });
+
+  // skipLibCheck false alone: turning it on can only take errors away.
+  test.each(MODES)("the CLI's declarations compile under %s with skipLibCheck false", (...mode) => {
+    const dir = sampleProject(cliProject, mode, ["doctor.ts"]);
+    expect(compile(dir, false)).toBe("");
+  });
+
+  test("the CLI's bin runs", async () => {
+    const result = await run(join(cliProject, "node_modules/.bin/duplex"), ["--help"], { cwd: cliProject, env: userEnv() });
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining("duplex doctor") });
   });
 
   describe("in Chromium", () => {
