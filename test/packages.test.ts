@@ -18,7 +18,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { build } from "esbuild";
 import * as ts from "typescript";
 import { launchChromium, type Browser } from "../test-support/chromium";
@@ -73,6 +73,24 @@ describe.each(PACKAGES)("@duplex/%s tarball", (name) => {
     const result = await run(join(BIN, "publint"), ["run", tarball(name)], { cwd: ROOT });
     expect(result.stdout).toContain("All good!");
     expect(result.code).toBe(0);
+  });
+
+  test("every source map's sources are in the tarball, and no test file is", async () => {
+    const listing = await run("tar", ["-tzf", tarball(name)], { cwd: ROOT });
+    const entries = new Set(listing.stdout.split("\n").filter((line) => line !== ""));
+    const maps = [...entries].filter((entry) => entry.endsWith(".map"));
+    expect(maps.length).toBeGreaterThan(0);
+    const missing: string[] = [];
+    for (const map of maps) {
+      const extracted = await run("tar", ["-xzOf", tarball(name), map], { cwd: ROOT });
+      const { sources } = JSON.parse(extracted.stdout) as { sources: string[] };
+      for (const source of sources) {
+        const entry = posix.normalize(posix.join(posix.dirname(map), source));
+        if (!entries.has(entry)) missing.push(`${map} -> ${entry}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect([...entries].filter((entry) => entry.endsWith(".test.ts"))).toEqual([]);
   });
 
   test("attw finds no problem in any module resolution mode", async () => {
