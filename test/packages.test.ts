@@ -165,6 +165,19 @@ describe("installed from the tarballs into a project outside the workspace", () 
     expect(result.stdout.trim()).toBe("node_modules/@duplex/client/dist/duplex.min.js,node_modules/@duplex/client/dist/duplex.esm.min.js");
   });
 
+  test("ES modules import every package by name", async () => {
+    const imports = [
+      'import { Server } from "@duplex/server";',
+      'import { createAdapter } from "@duplex/redis-adapter";',
+      'import { attach } from "@duplex/engine";',
+      'import { Socket as EngineSocket } from "@duplex/engine/client";',
+      'import { Encoder } from "@duplex/protocol";',
+      "console.log([Server, createAdapter, attach, EngineSocket, Encoder].map((value) => typeof value).join());",
+    ];
+    const result = await run("node", ["--input-type=module", "-e", imports.join("\n")], { cwd: project, env: userEnv() });
+    expect(result).toMatchObject({ code: 0, stdout: "function,function,function,function,function\n" });
+  });
+
   test("an ES module client in Node gets the ack of a CommonJS server", async () => {
     const result = await run("node", ["client.mjs", `http://127.0.0.1:${port}`], { cwd: project, env: userEnv(), timeout: 15000 });
     expect(result.stderr).toBe("");
