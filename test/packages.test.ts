@@ -62,6 +62,9 @@ function userEnv(): NodeJS.ProcessEnv {
 }
 
 beforeAll(async () => {
+  const unbuilt = PACKAGES.filter((name) => !existsSync(join(ROOT, "packages", name, "dist/index.js")));
+  if (!existsSync(join(ROOT, "packages/client/dist/duplex.min.js"))) unbuilt.push("client bundles");
+  if (unbuilt.length > 0) throw new Error(`not built (${unbuilt.join(", ")}): run \`npm run build\` first (\`npm test\` does)`);
   rmSync(OUT, { recursive: true, force: true });
   const pack = await run("npm", ["run", "pack:tarballs"], { cwd: ROOT, timeout: 120000 });
   if (pack.code !== 0) throw new Error(`npm run pack:tarballs failed (${pack.code}):\n${pack.stdout}\n${pack.stderr}`);
@@ -101,7 +104,7 @@ describe.each(PACKAGES)("@duplex/%s tarball", (name) => {
     expect(report.problems).toEqual({});
     expect(Object.keys(report.analysis.entrypoints)).toContain(".");
     expect(result.code).toBe(0);
-  });
+  }, 60000);
 });
 
 /** A new project under os.tmpdir() with `specs` installed by plain `npm install`. */
@@ -240,13 +243,13 @@ describe("installed from the tarballs into a project outside the workspace", () 
     const dir = sampleProject(project, mode, ["events.ts", "server.ts", "client.ts", "tools.ts"]);
     expect(compile(dir, true)).toBe("");
     expect(compile(dir, false)).toBe("");
-  });
+  }, 90000);
 
   // skipLibCheck false alone: turning it on can only take errors away.
   test.each(MODES)("the CLI's declarations compile under %s with skipLibCheck false", (...mode) => {
     const dir = sampleProject(cliProject, mode, ["doctor.ts"]);
     expect(compile(dir, false)).toBe("");
-  });
+  }, 60000);
 
   test("the CLI's bin runs", async () => {
     const result = await run(join(cliProject, "node_modules/.bin/duplex"), ["--help"], { cwd: cliProject, env: userEnv() });
@@ -258,7 +261,7 @@ describe("installed from the tarballs into a project outside the workspace", () 
 
     beforeAll(async () => {
       browser = await launchChromium();
-    });
+    }, 60000);
 
     afterAll(async () => {
       await browser?.close();
