@@ -4,14 +4,16 @@ import type { ZlibOptions } from "node:zlib";
 /**
  * permessage-deflate settings (RFC 7692 §7), handed as they are to `ws`.
  * Declared here, with the fields `ws` accepts, so that the engine's public
- * declarations compile without `ws`'s typings in the application.
+ * declarations compile without `ws`'s typings in the application; the build
+ * checks it against `ws`'s own type where the engine creates its
+ * WebSocketServer.
  */
 export interface PerMessageDeflateOptions {
   serverNoContextTakeover?: boolean;
   clientNoContextTakeover?: boolean;
   serverMaxWindowBits?: number;
   clientMaxWindowBits?: number;
-  /** zlib options for compressing (node:zlib's, less the ones `ws` sets itself). */
+  /** zlib options for compressing. */
   zlibDeflateOptions?: {
     flush?: number;
     finishFlush?: number;
