@@ -2,7 +2,7 @@ import type { Config } from "jest";
 
 const config: Config = {
   testEnvironment: "node",
-  roots: ["<rootDir>/packages", "<rootDir>/examples", "<rootDir>/scripts"],
+  roots: ["<rootDir>/packages", "<rootDir>/examples", "<rootDir>/scripts", "<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   transform: {

@@ -24,6 +24,7 @@ export type {
   CorsOrigin,
   EngineOptions,
   HttpCompressionOptions,
+  PerMessageDeflateOptions,
   TransportName,
 } from "./options";
 export type { Transport } from "./transports/transport";

@@ -1,5 +1,37 @@
 import type { IncomingMessage } from "node:http";
-import type { PerMessageDeflateOptions } from "ws";
+import type { ZlibOptions } from "node:zlib";
+
+/**
+ * permessage-deflate settings (RFC 7692 §7), handed as they are to `ws`.
+ * Declared here, with the fields `ws` accepts, so that the engine's public
+ * declarations compile without `ws`'s typings in the application; the build
+ * checks it against `ws`'s own type where the engine creates its
+ * WebSocketServer.
+ */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  serverMaxWindowBits?: number;
+  clientMaxWindowBits?: number;
+  /** zlib options for compressing. */
+  zlibDeflateOptions?: {
+    flush?: number;
+    finishFlush?: number;
+    chunkSize?: number;
+    windowBits?: number;
+    level?: number;
+    memLevel?: number;
+    strategy?: number;
+    dictionary?: Buffer | Buffer[] | DataView;
+    info?: boolean;
+  };
+  /** zlib options for decompressing. */
+  zlibInflateOptions?: ZlibOptions;
+  /** Messages smaller than this many bytes are sent uncompressed. Default 1024. */
+  threshold?: number;
+  /** Concurrent zlib calls. */
+  concurrencyLimit?: number;
+}
 
 /** Transport names, in the order a client normally tries them. */
 export type TransportName = "polling" | "websocket";
