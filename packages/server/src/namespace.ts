@@ -144,6 +144,14 @@ export class Namespace<
     return this.operator().fetchSockets();
   }
 
+  /**
+   * Ids of every socket of the namespace.
+   * @deprecated as in socket.io 4: use `fetchSockets()`.
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.operator().allSockets();
+  }
+
   socketsJoin(room: Room | Room[]): void {
     this.operator().socketsJoin(room);
   }

@@ -76,6 +76,11 @@ class ParentAdapter extends Adapter {
     return all.flat();
   }
 
+  override async sockets(rooms: Set<string>): Promise<Set<string>> {
+    const all = await Promise.all([...this.parent.children].map((child) => child.adapter.sockets(rooms)));
+    return new Set(all.flatMap((ids) => [...ids]));
+  }
+
   override addSockets(opts: BroadcastOptions, rooms: string[]): void {
     for (const child of this.parent.children) child.adapter.addSockets(opts, rooms);
   }

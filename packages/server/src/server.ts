@@ -4,7 +4,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import { EngineServer, type EngineOptions } from "@duplex/engine";
 import { defaultParser, type DecoderOptions, type EncoderLike, type Parser } from "@duplex/protocol";
 import createDebug from "debug";
-import { Adapter, type AdapterConstructor, type AdapterNamespace, type Room } from "./adapter";
+import { Adapter, type AdapterConstructor, type AdapterNamespace, type Room, type SocketId } from "./adapter";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator";
 import { Client } from "./client";
 import { Namespace, type NamespaceMiddleware } from "./namespace";
@@ -295,6 +295,14 @@ export class Server<
 
   fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     return this.sockets.fetchSockets();
+  }
+
+  /**
+   * Ids of every socket of the main namespace.
+   * @deprecated as in socket.io 4: use `fetchSockets()`.
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
   }
 
   socketsJoin(room: Room | Room[]): void {
