@@ -22,6 +22,15 @@ export class Client {
   private readonly sockets = new Map<string, AnySocket>();
   /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
   private readonly joining = new Set<string>();
+  /**
+   * Namespaces a socket left during the current turn of the event loop.
+   * socket.io routes every packet of a payload before any handler runs, so a
+   * handler that disconnects its socket makes the packets after it in the
+   * same payload go to a disconnected socket, which drops them. Here packets
+   * are handled one by one, so those packets are dropped by name instead of
+   * being taken for packets sent before CONNECT (which closes the session).
+   */
+  private readonly leftThisTurn = new Set<string>();
   private readonly decoder: DecoderLike;
   private connectTimer: NodeJS.Timeout | null;
   private closed = false;
@@ -77,7 +86,10 @@ export class Client {
 
   /** A namespace socket left. @internal */
   remove(socket: AnySocket): void {
-    if (this.sockets.get(socket.nsp.name) === socket) this.sockets.delete(socket.nsp.name);
+    if (this.sockets.get(socket.nsp.name) !== socket) return;
+    this.sockets.delete(socket.nsp.name);
+    if (this.leftThisTurn.size === 0) process.nextTick(() => this.leftThisTurn.clear());
+    this.leftThisTurn.add(socket.nsp.name);
   }
 
   /** A namespace's middleware refused the CONNECT. @internal */
@@ -118,6 +130,8 @@ export class Client {
       this.connect(name, packet.data ?? {});
     } else if (socket !== undefined && packet.type !== PacketType.CONNECT_ERROR) {
       socket.onPacket(packet);
+    } else if (this.leftThisTurn.has(name)) {
+      debug("%s: packet for %s after its socket disconnected, ignored", this.conn.id, name);
     } else if (!this.joining.has(name)) {
       // socket.io closes the session on a packet for a namespace it has not joined.
       this.onParseError(`packet of type ${packet.type} for namespace ${name} before CONNECT`);

@@ -276,8 +276,20 @@ export class Namespace<
     this.sockets.set(socket.id, socket);
     socket.onConnect(missedPackets);
     onJoined(socket);
-    super.emit("connect", socket);
-    super.emit("connection", socket);
+    try {
+      super.emit("connect", socket);
+      super.emit("connection", socket);
+    } catch (err) {
+      // A throwing "connection" handler is the application's bug. socket.io
+      // runs these handlers from process.nextTick, so the error surfaces as an
+      // "uncaughtException"; here `add` is async and the error would become an
+      // unhandled rejection (or be thrown into a middleware's `next()`), so it
+      // is rethrown the same way.
+      debug("%s: connection handler threw: %s", this.name, err);
+      process.nextTick(() => {
+        throw err;
+      });
+    }
   }
 
   private operator(): BroadcastOperator<EmitEvents, SocketData> {
