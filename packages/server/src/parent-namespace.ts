@@ -48,9 +48,9 @@ export class ParentNamespace<
     this.children.add(child);
     if (this.server.cleanupEmptyChildNamespaces) {
       child.onEmpty = () => {
+        if (!this.children.delete(child)) return;
         void child.adapter.close();
         this.server.forgetNamespace(child);
-        this.children.delete(child);
       };
     }
     return child;

@@ -78,6 +78,8 @@ export class Server<
   private readonly opts: ServerOptions;
   private readonly nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  /** Parents made from a RegExp: `io.of(name)` attaches a matching name to them, as socket.io does. */
+  private readonly regExpParents: Array<[RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>]> = [];
   private adapterCtor: AdapterConstructor;
   private ownsHttpServer = false;
 
@@ -140,15 +142,26 @@ export class Server<
     fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     if (typeof name === "function" || name instanceof RegExp) {
-      const matcher: NamespaceMatcher =
-        typeof name === "function" ? name : (n, _auth, next) => next(null, (name as RegExp).test(n));
+      if (name instanceof RegExp && (name.global || name.sticky)) {
+        // test() on such a RegExp moves lastIndex, so it would match every other call.
+        throw Object.assign(new Error("stateful regular expressions are not supported"), { code: "STATEFUL_REGEXP" });
+      }
+      const regExp = name instanceof RegExp ? name : null;
+      const matcher: NamespaceMatcher = regExp === null ? (name as NamespaceMatcher) : (n, _auth, next) => next(null, regExp.test(n));
       const parent = new ParentNamespace(this, matcher);
       this.parents.push(parent);
+      if (regExp !== null) this.regExpParents.push([regExp, parent]);
       if (fn) parent.on("connection", fn);
       return parent;
     }
     if (name.charAt(0) !== "/") name = `/${name}`;
     let nsp = this.nsps.get(name);
+    if (nsp === undefined) {
+      // socket.io attaches a name made by hand to the first RegExp parent it
+      // matches, so the parent's middlewares and handlers apply to it.
+      const parent = this.regExpParents.find(([regExp]) => regExp.test(name as string))?.[1];
+      if (parent !== undefined) return this.attachChild(parent, name, fn);
+    }
     if (nsp === undefined) {
       nsp = new Namespace(this, name);
       this.nsps.set(name, nsp);
@@ -198,13 +211,23 @@ export class Server<
         if (err || !accept) return tryParent(i + 1);
         const again = this.nsps.get(name);
         if (again !== undefined) return done(again);
-        const child = parent.createChild(name);
-        this.nsps.set(name, child);
-        this.sockets.emitLocal("new_namespace", child);
-        done(child);
+        done(this.attachChild(parent, name));
       });
     };
     tryParent(0);
+  }
+
+  private attachChild(
+    parent: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    name: string,
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    const child = parent.createChild(name);
+    this.nsps.set(name, child);
+    debug("namespace %s created as a child of %s", name, parent.name);
+    this.sockets.emitLocal("new_namespace", child);
+    if (fn) child.on("connection", fn);
+    return child;
   }
 
   /** @internal */

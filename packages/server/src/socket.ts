@@ -351,6 +351,7 @@ export class Socket<
   discard(): void {
     this.ended = true;
     this.nsp.adapter.delAll(this.id);
+    this.nsp.joinAbandoned();
   }
 
   /** Reports a middleware error, or drops it if nobody listens. @internal */
