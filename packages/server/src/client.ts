@@ -103,10 +103,29 @@ export class Client {
     this.closeSession();
   }
 
-  /** Ends the session because the peer broke the protocol. @internal */
-  onParseError(description: string): void {
-    debug("%s: protocol violation: %s", this.conn.id, description);
-    this.onClose("parse error", description);
+  /**
+   * The client sent a packet that does not decode (or an event with a
+   * reserved name, which socket.io-parser refuses): as socket.io's
+   * `Client.onerror`, every socket of the client gets an "error" event with
+   * the decoder's error, then the session closes ("forced close"; the
+   * description is the error's code and message). @internal
+   */
+  onInvalidPacket(err: Error & { code: string }): void {
+    if (this.closed) return;
+    debug("%s: invalid packet: %s", this.conn.id, err.message);
+    for (const socket of [...this.sockets.values()]) socket.onError(err);
+    this.onClose("forced close", `${err.code}: ${err.message}`);
+    this.conn.close();
+  }
+
+  /**
+   * A well-formed packet that makes no sense in the session's state (a
+   * second CONNECT, a packet for a namespace not joined, a CONNECT_ERROR
+   * from the client): socket.io closes the session, "forced server close".
+   */
+  private onInvalidState(description: string): void {
+    debug("%s: invalid state: %s", this.conn.id, description);
+    this.onClose("forced server close", description);
     this.conn.close();
   }
 
@@ -115,7 +134,7 @@ export class Client {
   }
 
   private onDecodeError(err: DecodeError): void {
-    this.onParseError(`${err.code}: ${err.message}`);
+    this.onInvalidPacket(err);
   }
 
   private onPacket(packet: DecodedPacket): void {
@@ -124,7 +143,7 @@ export class Client {
     const socket = this.sockets.get(name);
     if (packet.type === PacketType.CONNECT) {
       if (socket !== undefined || this.joining.has(name)) {
-        this.onParseError(`second CONNECT to namespace ${name}`);
+        this.onInvalidState(`second CONNECT to namespace ${name}`);
         return;
       }
       this.connect(name, packet.data ?? {});
@@ -134,7 +153,7 @@ export class Client {
       debug("%s: packet for %s after its socket disconnected, ignored", this.conn.id, name);
     } else if (!this.joining.has(name)) {
       // socket.io closes the session on a packet for a namespace it has not joined.
-      this.onParseError(`packet of type ${packet.type} for namespace ${name} before CONNECT`);
+      this.onInvalidState(`packet of type ${packet.type} for namespace ${name} before CONNECT`);
     }
   }
 
