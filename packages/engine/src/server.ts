@@ -176,7 +176,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       if (this.owns(req.url)) this.handleUpgrade(req, socket, head);
       else if (this.opts.destroyUpgrade) this.endForeignUpgrade(socket);
     };
-    const onClose = () => this.close();
+    // As engine.io: when the HTTP server closes, its sessions end; the engine
+    // stays attached, so it serves again if the server listens again.
+    const onClose = () => this.closeSessions();
     server.on("request", onRequest);
     server.on("close", onClose);
     if (this.wss !== null) server.on("upgrade", onUpgrade);
@@ -193,11 +195,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   close(): this {
     if (this.closed) return this;
     this.closed = true;
-    debug("closing %d sessions", this.clients.size);
-    for (const socket of [...this.clients.values()]) socket.shutdown();
+    this.closeSessions();
     this.wss?.close();
     for (const detach of this.detachers.splice(0)) detach();
     return this;
+  }
+
+  private closeSessions(): void {
+    debug("closing %d sessions", this.clients.size);
+    for (const socket of [...this.clients.values()]) socket.shutdown();
   }
 
   private owns(url: string | undefined): boolean {

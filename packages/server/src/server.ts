@@ -242,7 +242,8 @@ export class Server<
 
   /**
    * Disconnects every socket ("server shutting down"), closes the engine and
-   * then the HTTP server.
+   * then the HTTP server. As in socket.io, `fn` gets the HTTP server's close
+   * error: `ERR_SERVER_NOT_RUNNING` when it was not listening.
    */
   close(fn?: (err?: Error) => void): Promise<void> {
     debug("closing %d namespaces", this.nsps.size);
@@ -258,9 +259,10 @@ export class Server<
         resolve();
       };
       const http = this.httpServer;
-      if (http === undefined || !http.listening) return done();
+      if (http === undefined) return done();
+      const listening = http.listening;
       http.close(done);
-      http.closeIdleConnections();
+      if (listening) http.closeIdleConnections();
     });
   }
 
