@@ -112,7 +112,7 @@ export function resolveOptions(opts: EngineOptions = {}): ResolvedOptions {
     allowUpgrades: opts.allowUpgrades ?? true,
     allowRequest: opts.allowRequest,
     cors: opts.cors,
-    cookie: cookie && { name: "io", path: "/", httpOnly: cookie.path !== false, sameSite: "lax", ...cookie },
+    cookie: cookie && { name: "io", path: "/", httpOnly: true, sameSite: "lax", ...cookie },
     perMessageDeflate:
       opts.perMessageDeflate === true
         ? { threshold: 1024 }

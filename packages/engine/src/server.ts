@@ -75,8 +75,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   private readonly requests = new WeakMap<IncomingMessage, RequestInfo>();
   private readonly detachers: Array<() => void> = [];
   private readonly middlewares: EngineMiddleware[] = [];
-  /** Headers middlewares set on an upgrade, for its 101 answer. */
-  private readonly upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
+  /** The response object middlewares got for an upgrade: its headers go into the 101 answer. */
+  private readonly upgradeResponses = new WeakMap<IncomingMessage, UpgradeResponse>();
   private closed = false;
 
   constructor(opts: EngineOptions = {}) {
@@ -139,7 +139,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     applyMiddlewares(this.middlewares, req, res as unknown as ServerResponse, (err) => {
       if (res.writableEnded) return; // a middleware answered
       if (err !== undefined) return this.middlewareFailed(req, err, () => abortUpgrade(socket, EngineErrorCode.BAD_REQUEST));
-      this.upgradeHeaders.set(req, res.headers);
+      this.upgradeResponses.set(req, res);
       this.handleVerifiedUpgrade(req, socket, head);
     });
   }
@@ -365,10 +365,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   private decorate(req: IncomingMessage, info: RequestInfo | undefined, headers: Headers): void {
     if (info?.newSid !== undefined) {
-      if (this.opts.cookie) headers["Set-Cookie"] = [serializeCookie(info.newSid, this.opts.cookie)];
+      if (this.opts.cookie) appendHeader(headers, "Set-Cookie", serializeCookie(info.newSid, this.opts.cookie));
       this.emit("initial_headers", headers, req);
     }
     this.emit("headers", headers, req);
+    keepLastOfEachName(headers);
   }
 
   private createWebSocketServer(): WebSocketServer {
@@ -379,7 +380,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       maxPayload: this.opts.maxHttpBufferSize,
     });
     wss.on("headers", (lines: string[], req: IncomingMessage) => {
-      const headers: Headers = { ...this.upgradeHeaders.get(req) };
+      const response = this.upgradeResponses.get(req);
+      // Middlewares such as express-session set their cookie from a hook on
+      // writeHead (on-headers): run it now, as the 101 is about to be written.
+      response?.writeHead(101);
+      const headers: Headers = { ...response?.headers };
       this.decorate(req, this.requests.get(req), headers);
       for (const [name, value] of Object.entries(headers)) {
         for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
@@ -391,5 +396,32 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       abortUpgrade(socket, EngineErrorCode.BAD_REQUEST);
     });
     return wss;
+  }
+}
+
+/** Adds a value to a header, whatever the case its name was set with (a middleware's session cookie and the sid cookie both go out). */
+function appendHeader(headers: Headers, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  const existing = Object.keys(headers).find((key) => key.toLowerCase() === lower);
+  if (existing === undefined) {
+    headers[name] = [value];
+    return;
+  }
+  const current = headers[existing];
+  headers[existing] = [...(Array.isArray(current) ? current : [current]), value];
+}
+
+/**
+ * Header names are case-insensitive: when a "headers" listener set a header
+ * under another case than the engine did (`headers["set-cookie"] = …`), the
+ * value set last replaces the other rather than both being written.
+ */
+function keepLastOfEachName(headers: Headers): void {
+  const seen = new Map<string, string>();
+  for (const key of Object.keys(headers)) {
+    const lower = key.toLowerCase();
+    const previous = seen.get(lower);
+    if (previous !== undefined) delete headers[previous];
+    seen.set(lower, key);
   }
 }
