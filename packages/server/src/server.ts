@@ -10,6 +10,7 @@ import { Client } from "./client";
 import { Namespace, type NamespaceMiddleware } from "./namespace";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace";
 import { RecoveryAdapter, type RecoveryOptions } from "./recovery";
+import { attachClientServing } from "./serve-client";
 import type { Socket } from "./socket";
 import type {
   AllButLastParams,
@@ -27,6 +28,11 @@ const debug = createDebug("duplex:server");
 export interface ServerOptions extends EngineOptions {
   /** Default "/socket.io". */
   path?: string;
+  /**
+   * Serve the browser client (@duplex/client's bundles) at
+   * `<path>/socket.io.js`, `socket.io.min.js`, `socket.io.esm.min.js`. Default true.
+   */
+  serveClient?: boolean;
   /** ms a session may take to join a namespace. Default 45000. */
   connectTimeout?: number;
   /** The adapter class, e.g. the Redis adapter's factory result. Default: in memory. */
@@ -82,6 +88,7 @@ export class Server<
   private readonly regExpParents: Array<[RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>]> = [];
   private adapterCtor: AdapterConstructor;
   private ownsHttpServer = false;
+  private serveClientFiles: boolean;
 
   constructor(opts?: ServerOptions);
   constructor(srv: HttpServer | number, opts?: ServerOptions);
@@ -91,6 +98,7 @@ export class Server<
       srv = undefined;
     }
     this.opts = { ...opts, path: opts.path ?? "/socket.io" };
+    this.serveClientFiles = opts.serveClient !== false;
     this.connectTimeout = opts.connectTimeout ?? 45000;
     this.cleanupEmptyChildNamespaces = opts.cleanupEmptyChildNamespaces ?? false;
     this.decoderOptions = opts.decoder;
@@ -108,6 +116,7 @@ export class Server<
   /** Serves Socket.IO on an HTTP server, or on a new one listening on `port`. */
   attach(srv: HttpServer | number, opts: ServerOptions = {}): this {
     Object.assign(this.opts, opts);
+    if (opts.serveClient !== undefined) this.serveClientFiles = opts.serveClient;
     if (typeof srv === "number") {
       const port = srv;
       srv = createServer((_req, res) => res.writeHead(404).end());
@@ -117,7 +126,36 @@ export class Server<
     this.httpServer = srv;
     const engine = new EngineServer({ ...this.opts, path: this.opts.path });
     engine.attach(srv);
+    attachClientServing(
+      srv,
+      () => this.path(),
+      () => this.serveClientFiles,
+    );
     this.bind(engine);
+    return this;
+  }
+
+  /**
+   * Whether the browser client is served at `<path>/socket.io.js` (see the
+   * `serveClient` option); the setter returns the server, as socket.io's.
+   */
+  serveClient(): boolean;
+  serveClient(serve: boolean): this;
+  serveClient(serve?: boolean): boolean | this {
+    if (serve === undefined) return this.serveClientFiles;
+    this.serveClientFiles = serve;
+    return this;
+  }
+
+  /**
+   * The path the server answers on ("/socket.io"). Setting it takes effect
+   * for the next `attach` and for the browser files, as in socket.io.
+   */
+  path(): string;
+  path(path: string): this;
+  path(path?: string): string | this {
+    if (path === undefined) return this.opts.path as string;
+    this.opts.path = path.replace(/\/$/, "");
     return this;
   }
 
