@@ -130,3 +130,45 @@ describe("serveClient: the browser client at <path>/socket.io.js", () => {
     }
   });
 });
+
+describe("serveClient without @duplex/client installed", () => {
+  it("answers 404 (not the engine's 400) and logs one warning", async () => {
+    // An installation of @duplex/server (its dist and dependencies) in which
+    // @duplex/client cannot be resolved (NODE_PATH, which pnpm's bin shims
+    // set, would find the workspace's copy).
+    const { mkdtempSync, mkdirSync, symlinkSync, cpSync, rmSync, realpathSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { execFile } = await import("node:child_process");
+    const root = mkdtempSync(join(tmpdir(), "duplex-no-client-"));
+    try {
+      const modules = join(root, "node_modules");
+      mkdirSync(join(modules, "@duplex", "server"), { recursive: true });
+      cpSync(join(__dirname, "../dist"), join(modules, "@duplex/server/dist"), { recursive: true });
+      cpSync(join(__dirname, "../package.json"), join(modules, "@duplex/server/package.json"));
+      symlinkSync(realpathSync(join(__dirname, "../node_modules/@duplex/engine")), join(modules, "@duplex/engine"));
+      symlinkSync(realpathSync(join(__dirname, "../node_modules/@duplex/protocol")), join(modules, "@duplex/protocol"));
+      symlinkSync(realpathSync(join(__dirname, "../node_modules/debug")), join(modules, "debug"));
+      const script = `
+        const { createServer } = require("node:http");
+        const { Server } = require("@duplex/server");
+        const http = createServer();
+        const io = new Server(http);
+        http.listen(0, "127.0.0.1", async () => {
+          const base = "http://127.0.0.1:" + http.address().port + "/socket.io/";
+          const statuses = [];
+          for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.js"]) statuses.push((await fetch(base + name)).status);
+          console.log(JSON.stringify(statuses));
+          io.close();
+        });`;
+      const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+        execFile(process.execPath, ["-e", script], { cwd: root, timeout: 20000, env: { ...process.env, NODE_PATH: "" } }, (err, out, errOut) =>
+          err ? reject(err) : resolve({ stdout: out, stderr: errOut }),
+        ),
+      );
+      expect(JSON.parse(stdout)).toEqual([404, 404, 404]);
+      expect(stderr.match(/@duplex\/client is not installed/g)).toHaveLength(1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
