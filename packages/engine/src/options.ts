@@ -1,3 +1,4 @@
+import type { SendData } from "./socket";
 import type { IncomingMessage } from "node:http";
 import type { PerMessageDeflateOptions } from "ws";
 
@@ -60,6 +61,8 @@ export interface EngineOptions {
   allowUpgrades?: boolean;
   /** Called for each handshake (and each upgrade); `callback(null, false)` refuses it with 403. */
   allowRequest?: AllowRequest;
+  /** A message sent to each new session right after its open packet (engine.io's `initialPacket`). */
+  initialPacket?: SendData;
   /** CORS for the polling transport; off when absent. */
   cors?: CorsOptions;
   /** A cookie holding the sid, set at handshake. Off by default; `true` means `{ name: "io" }`. */
@@ -87,6 +90,7 @@ export interface ResolvedOptions {
   allowUpgrades: boolean;
   allowRequest: AllowRequest | undefined;
   cors: CorsOptions | undefined;
+  initialPacket: SendData | undefined;
   cookie: CookieOptions | undefined;
   perMessageDeflate: false | PerMessageDeflateOptions;
   httpCompression: false | Required<HttpCompressionOptions>;
@@ -112,6 +116,7 @@ export function resolveOptions(opts: EngineOptions = {}): ResolvedOptions {
     allowUpgrades: opts.allowUpgrades ?? true,
     allowRequest: opts.allowRequest,
     cors: opts.cors,
+    initialPacket: opts.initialPacket,
     cookie: cookie && { name: "io", path: "/", httpOnly: true, sameSite: "lax", ...cookie },
     perMessageDeflate:
       opts.perMessageDeflate === true

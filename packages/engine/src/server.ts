@@ -68,7 +68,12 @@ type Verdict = { ok: true; info: RequestInfo } | { ok: false; code: EngineErrorC
 export class EngineServer extends EventEmitter<EngineServerEvents> {
   readonly opts: ResolvedOptions;
   /** Open sessions by sid. */
-  readonly clients = new Map<string, EngineSocket>();
+  readonly sessions = new Map<string, EngineSocket>();
+  /**
+   * Open sessions by sid as a plain object, as engine.io's `clients`
+   * (`Object.keys(engine.clients)`); the same sessions as `sessions`.
+   */
+  readonly clients: Record<string, EngineSocket> = Object.create(null);
   /** The HTTP server `listen()` created, if any. */
   httpServer: HttpServer | undefined;
   private readonly wss: WebSocketServer | null;
@@ -87,11 +92,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   get clientsCount(): number {
-    return this.clients.size;
+    return this.sessions.size;
   }
 
-  /** Chooses a session id: 15 random bytes as 20 base64url characters. Replace it to choose your own. */
-  generateId(_req: IncomingMessage): string {
+  /**
+   * Chooses a session id: 15 random bytes as 20 base64url characters.
+   * Replace it to choose your own; it may return a Promise, and a rejected
+   * one refuses the handshake (400, code 3, as engine.io).
+   */
+  generateId(_req: IncomingMessage): string | Promise<string> {
     return randomBytes(15).toString("base64url");
   }
 
@@ -202,8 +211,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private closeSessions(): void {
-    debug("closing %d sessions", this.clients.size);
-    for (const socket of [...this.clients.values()]) socket.shutdown();
+    debug("closing %d sessions", this.sessions.size);
+    for (const socket of [...this.sessions.values()]) socket.shutdown();
   }
 
   private owns(url: string | undefined): boolean {
@@ -236,7 +245,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       if (info.sid === undefined) {
         this.openSession(req, new PollingTransport(this.opts, this.responseHeaders), info.newSid!);
       }
-      const transport = this.clients.get(info.sid ?? info.newSid!)?.transport;
+      const transport = this.sessions.get(info.sid ?? info.newSid!)?.transport;
       if (transport instanceof PollingTransport) transport.onRequest(req, res);
       else abortRequest(res, EngineErrorCode.UNKNOWN_SID, cors);
     });
@@ -248,7 +257,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       this.openSession(req, this.webSocketTransport(ws, socket), info.newSid!);
       return;
     }
-    const session = this.clients.get(info.sid);
+    const session = this.sessions.get(info.sid);
     // A WebSocket for a session that is gone (it may close while the handshake
     // runs), on WebSocket already, or probing one: as engine.io does, the
     // handshake completes and the WebSocket is closed at once, with a close
@@ -268,12 +277,16 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   private openSession(req: IncomingMessage, transport: Transport, id: string): EngineSocket {
     const socket = new EngineSocket(id, transport, req, this.sessionSettings(transport.name));
-    this.clients.set(id, socket);
+    this.sessions.set(id, socket);
+    this.clients[id] = socket;
     socket.once("close", (reason) => {
-      this.clients.delete(id);
-      debug("session %s closed (%s); %d left", id, reason, this.clients.size);
+      this.sessions.delete(id);
+      delete this.clients[id];
+      debug("session %s closed (%s); %d left", id, reason, this.sessions.size);
     });
     socket.open();
+    // engine.io's initialPacket: a message sent right after the open packet.
+    if (this.opts.initialPacket !== undefined) socket.send(this.opts.initialPacket);
     debug("session %s opened over %s", id, transport.name);
     this.emit("connection", socket);
     return socket;
@@ -315,29 +328,40 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
     const sid = query.sid;
     if (sid !== undefined) {
-      const session = this.clients.get(sid);
+      const session = this.sessions.get(sid);
       if (session === undefined) return fail(EngineErrorCode.UNKNOWN_SID, { sid });
       if (upgrade) {
         // A session already on WebSocket, or probing one, is not refused here:
         // as engine.io, the handshake completes and `onWebSocket` closes it.
         if (!this.opts.allowUpgrades) return fail(EngineErrorCode.BAD_REQUEST, { name: "UPGRADES_DISABLED", sid });
       } else if (session.transport.name !== transport) {
-        return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, current: session.transport.name });
+        return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport: session.transport.name });
       }
       const info: RequestInfo = { transport, sid, newSid: undefined, cors };
       this.requests.set(req, info);
       return done({ ok: true, info });
     }
     if (this.closed) return fail(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
-    if (query.EIO !== "4") return fail(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: query.EIO });
+    // engine.io reports the revision it took the request for: 3 for anything but EIO=4.
+    if (query.EIO !== "4") return fail(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: 3, EIO: query.EIO });
     if (req.method !== "GET") return fail(EngineErrorCode.BAD_HANDSHAKE_METHOD, { method: req.method });
     if (transport === "websocket" && !upgrade) {
       return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_HANDSHAKE_ERROR", message: "websocket without Upgrade" });
     }
     const accept = () => {
-      const info: RequestInfo = { transport, sid: undefined, newSid: this.generateId(req), cors };
-      this.requests.set(req, info);
-      done({ ok: true, info });
+      const withId = (newSid: string) => {
+        const info: RequestInfo = { transport, sid: undefined, newSid, cors };
+        this.requests.set(req, info);
+        done({ ok: true, info });
+      };
+      let id: string | Promise<string>;
+      try {
+        id = this.generateId(req);
+      } catch (error) {
+        return fail(EngineErrorCode.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error });
+      }
+      if (typeof id === "string") return withId(id);
+      id.then(withId, (error: unknown) => fail(EngineErrorCode.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error }));
     };
     const allowRequest = this.opts.allowRequest;
     if (allowRequest === undefined) return accept();
