@@ -24,6 +24,7 @@ export type {
   AllowRequest,
   CookieOptions,
   CorsOptions,
+  CorsOptionsDelegate,
   CorsOrigin,
   EngineOptions,
   HttpCompressionOptions,

@@ -1,5 +1,6 @@
 import type { SendData } from "./socket";
 import type { IncomingMessage } from "node:http";
+import type { CorsOptions, CorsOptionsDelegate } from "cors";
 import type { PerMessageDeflateOptions } from "ws";
 
 /** Transport names, in the order a client normally tries them. */
@@ -11,22 +12,16 @@ export type AllowRequest = (
   callback: (err: string | null | undefined, success: boolean) => void,
 ) => void;
 
-/** Which origins may make cross-origin requests. */
-export type CorsOrigin =
-  | boolean
-  | string
-  | RegExp
-  | ReadonlyArray<string | RegExp>
-  | ((origin: string | undefined, callback: (err: Error | null, allow?: boolean | string) => void) => void);
+/**
+ * CORS settings, handed as they are to the `cors` package (as engine.io
+ * does): `origin`, `methods`, `allowedHeaders`, `exposedHeaders`,
+ * `credentials`, `maxAge`, `preflightContinue`, `optionsSuccessStatus`, or a
+ * delegate `(req, callback) => callback(null, options)`.
+ */
+export type { CorsOptions, CorsOptionsDelegate };
 
-export interface CorsOptions {
-  origin?: CorsOrigin;
-  methods?: string | string[];
-  allowedHeaders?: string | string[];
-  exposedHeaders?: string | string[];
-  credentials?: boolean;
-  maxAge?: number;
-}
+/** Which origins may make cross-origin requests. */
+export type CorsOrigin = NonNullable<CorsOptions["origin"]>;
 
 export interface CookieOptions {
   name?: string;
@@ -64,7 +59,7 @@ export interface EngineOptions {
   /** A message sent to each new session right after its open packet (engine.io's `initialPacket`). */
   initialPacket?: SendData;
   /** CORS for the polling transport; off when absent. */
-  cors?: CorsOptions;
+  cors?: CorsOptions | CorsOptionsDelegate<IncomingMessage>;
   /** A cookie holding the sid, set at handshake. Off by default; `true` means `{ name: "io" }`. */
   cookie?: boolean | CookieOptions;
   /** WebSocket permessage-deflate. Off by default. */
@@ -89,7 +84,7 @@ export interface ResolvedOptions {
   transports: TransportName[];
   allowUpgrades: boolean;
   allowRequest: AllowRequest | undefined;
-  cors: CorsOptions | undefined;
+  cors: CorsOptions | CorsOptionsDelegate<IncomingMessage> | undefined;
   initialPacket: SendData | undefined;
   cookie: CookieOptions | undefined;
   perMessageDeflate: false | PerMessageDeflateOptions;

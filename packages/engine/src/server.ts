@@ -6,7 +6,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import createDebug from "debug";
 import { serializeCookie } from "./cookie";
-import { corsHeaders, type Headers } from "./cors";
+import { corsMiddleware, type Headers } from "./cors";
 import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, refusalMessage, type ConnectionError } from "./errors";
 import { applyMiddlewares, UpgradeResponse, type EngineMiddleware } from "./middleware";
 import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
@@ -33,7 +33,6 @@ interface RequestInfo {
   sid: string | undefined;
   /** The sid a handshake will get: chosen early so headers (cookie) can carry it. */
   newSid: string | undefined;
-  cors: Headers | undefined;
 }
 
 type Query = Record<string, string>;
@@ -87,6 +86,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   constructor(opts: EngineOptions = {}) {
     super();
     this.opts = resolveOptions(opts);
+    if (this.opts.cors !== undefined) this.middlewares.push(corsMiddleware(this.opts.cors));
     this.responseHeaders = this.responseHeaders.bind(this);
     this.wss = this.opts.transports.includes("websocket") ? this.createWebSocketServer() : null;
   }
@@ -125,19 +125,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private handleVerifiedRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (res.writableEnded) return; // a middleware answered
-    const cors = this.opts.cors;
-    if (cors === undefined) {
-      this.routeRequest(req, res, undefined);
-      return;
-    }
-    corsHeaders(cors, req, ({ headers, preflight }) => {
-      if (preflight) {
-        res.writeHead(204, { ...headers, "Content-Length": "0" }).end();
-        return;
-      }
-      this.routeRequest(req, res, headers);
-    });
+    if (res.writableEnded) return; // a middleware answered (the CORS preflight, say)
+    this.routeRequest(req, res);
   }
 
   /** Takes an HTTP `Upgrade` request that belongs to the engine: a WebSocket handshake or upgrade. */
@@ -159,7 +148,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private handleVerifiedUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.verify(req, true, undefined, (verdict) => {
+    this.verify(req, true, (verdict) => {
       if (!verdict.ok) {
         this.refuse(req, verdict.code, verdict.context);
         abortUpgrade(socket, verdict.code, refusalMessage(verdict.code, verdict.context));
@@ -234,11 +223,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }, this.opts.destroyUpgradeTimeout).unref();
   }
 
-  private routeRequest(req: IncomingMessage, res: ServerResponse, cors: Headers | undefined): void {
-    this.verify(req, false, cors, (verdict) => {
+  private routeRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.verify(req, false, (verdict) => {
       if (!verdict.ok) {
         this.refuse(req, verdict.code, verdict.context);
-        abortRequest(res, verdict.code, cors, refusalMessage(verdict.code, verdict.context));
+        abortRequest(res, verdict.code, undefined, refusalMessage(verdict.code, verdict.context));
         return;
       }
       const { info } = verdict;
@@ -247,7 +236,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       }
       const transport = this.sessions.get(info.sid ?? info.newSid!)?.transport;
       if (transport instanceof PollingTransport) transport.onRequest(req, res);
-      else abortRequest(res, EngineErrorCode.UNKNOWN_SID, cors);
+      else abortRequest(res, EngineErrorCode.UNKNOWN_SID);
     });
   }
 
@@ -310,7 +299,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * Checks a request against the Engine.IO v4 rules (engine.io-protocol v4,
    * "Handshake" and "Errors") and, for a handshake, `allowRequest`.
    */
-  private verify(req: IncomingMessage, upgrade: boolean, cors: Headers | undefined, done: (v: Verdict) => void): void {
+  private verify(req: IncomingMessage, upgrade: boolean, done: (v: Verdict) => void): void {
     const fail = (code: EngineErrorCode, context: Record<string, unknown>) => done({ ok: false, code, context });
     const query = parseQuery(req.url);
     if (query === null) return fail(EngineErrorCode.BAD_REQUEST, { name: "INVALID_QUERY", url: req.url });
@@ -337,7 +326,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       } else if (session.transport.name !== transport) {
         return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport: session.transport.name });
       }
-      const info: RequestInfo = { transport, sid, newSid: undefined, cors };
+      const info: RequestInfo = { transport, sid, newSid: undefined };
       this.requests.set(req, info);
       return done({ ok: true, info });
     }
@@ -350,7 +339,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
     const accept = () => {
       const withId = (newSid: string) => {
-        const info: RequestInfo = { transport, sid: undefined, newSid, cors };
+        const info: RequestInfo = { transport, sid: undefined, newSid };
         this.requests.set(req, info);
         done({ ok: true, info });
       };
@@ -381,9 +370,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   /** Every HTTP response of the engine passes here: CORS, the handshake cookie, the header hooks. */
   private responseHeaders(req: IncomingMessage, headers: Headers): Headers {
-    const info = this.requests.get(req);
-    if (info?.cors) Object.assign(headers, info.cors);
-    this.decorate(req, info, headers);
+    this.decorate(req, this.requests.get(req), headers);
     return headers;
   }
 

@@ -166,3 +166,48 @@ describe("connection_error carries engine.io's code, message and context", () =>
     expect(context).toMatchObject(referenceContext);
   });
 });
+
+describe("cors: the options of the cors package", () => {
+  const preflight = (port: number) =>
+    httpRequest(port, "/engine.io/?EIO=4&transport=polling", {
+      method: "OPTIONS",
+      headers: { Origin: "https://app.example", "Access-Control-Request-Method": "GET" },
+    });
+  const pick = (res: HttpResult) => ({
+    status: res.status,
+    allowOrigin: res.headers["access-control-allow-origin"],
+    allowMethods: res.headers["access-control-allow-methods"],
+    maxAge: res.headers["access-control-max-age"],
+    credentials: res.headers["access-control-allow-credentials"],
+  });
+
+  test("optionsSuccessStatus sets the preflight's status", async () => {
+    const cors = { origin: "https://app.example", optionsSuccessStatus: 200, maxAge: 600, methods: ["GET", "POST"] };
+    const out = await bothServers({ cors }, async ({ port }) => pick(await preflight(port)));
+    expect(out["engine.io"]).toEqual({ status: 200, allowOrigin: "https://app.example", allowMethods: "GET,POST", maxAge: "600", credentials: undefined });
+    expect(out.duplex).toEqual(out["engine.io"]);
+  });
+
+  test("preflightContinue passes the preflight on to the engine", async () => {
+    const out = await bothServers({ cors: { origin: true, preflightContinue: true } }, async ({ port }) => pick(await preflight(port)));
+    expect(out["engine.io"].status).toBe(400); // the engine refuses an OPTIONS handshake
+    expect(out["engine.io"].allowOrigin).toBe("https://app.example");
+    expect(out.duplex).toEqual(out["engine.io"]);
+  });
+
+  test("a delegate chooses the options per request", async () => {
+    const cors = (req: { headers: Record<string, unknown> }, callback: (err: Error | null, opts?: object) => void) =>
+      callback(null, { origin: req.headers["x-tenant"] === "a" ? "https://a.example" : false, credentials: true });
+    const out = await bothServers({ cors: cors as never }, async ({ port }) => {
+      const a = await httpRequest(port, "/engine.io/?EIO=4&transport=polling", { headers: { Origin: "https://a.example", "X-Tenant": "a" } });
+      const b = await httpRequest(port, "/engine.io/?EIO=4&transport=polling", { headers: { Origin: "https://b.example" } });
+      return [pick(a), pick(b)];
+    });
+    expect(out["engine.io"]).toEqual([
+      { status: 200, allowOrigin: "https://a.example", allowMethods: undefined, maxAge: undefined, credentials: "true" },
+      // origin false: the cors package adds no header at all
+      { status: 200, allowOrigin: undefined, allowMethods: undefined, maxAge: undefined, credentials: undefined },
+    ]);
+    expect(out.duplex).toEqual(out["engine.io"]);
+  });
+});
