@@ -4,6 +4,9 @@
  */
 export { attach, listen } from "./attach";
 export { EngineServer, type EngineServerEvents } from "./server";
+// engine.io's names for the same classes: `import { Server, Socket } from "@duplex/engine"`.
+export { EngineServer as Server } from "./server";
+export { EngineSocket as Socket } from "./socket";
 export {
   EngineSocket,
   type CloseReason,
@@ -21,6 +24,7 @@ export type {
   AllowRequest,
   CookieOptions,
   CorsOptions,
+  CorsOptionsDelegate,
   CorsOrigin,
   EngineOptions,
   HttpCompressionOptions,

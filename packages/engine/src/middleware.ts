@@ -59,6 +59,12 @@ export class UpgradeResponse {
     delete this.headers[name];
   }
 
+  /**
+   * Records the status and headers of an answer a middleware gives itself
+   * (followed by `end`). The engine calls it with 101 just before it writes
+   * the 101 answer, so hooks on writeHead (on-headers, used by
+   * express-session to set its cookie) run for upgrades too.
+   */
   writeHead(status: number, headers?: Record<string, string | number | readonly string[]>): this {
     this.statusCode = status;
     if (headers) for (const [k, v] of Object.entries(headers)) this.setHeader(k, v);

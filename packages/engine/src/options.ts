@@ -1,5 +1,7 @@
+import type { SendData } from "./socket";
 import type { IncomingMessage } from "node:http";
 import type { ZlibOptions } from "node:zlib";
+import type { CorsOptions, CorsOptionsDelegate } from "cors";
 
 /**
  * permessage-deflate settings (RFC 7692 §7), handed as they are to `ws`.
@@ -42,22 +44,16 @@ export type AllowRequest = (
   callback: (err: string | null | undefined, success: boolean) => void,
 ) => void;
 
-/** Which origins may make cross-origin requests. */
-export type CorsOrigin =
-  | boolean
-  | string
-  | RegExp
-  | ReadonlyArray<string | RegExp>
-  | ((origin: string | undefined, callback: (err: Error | null, allow?: boolean | string) => void) => void);
+/**
+ * CORS settings, handed as they are to the `cors` package (as engine.io
+ * does): `origin`, `methods`, `allowedHeaders`, `exposedHeaders`,
+ * `credentials`, `maxAge`, `preflightContinue`, `optionsSuccessStatus`, or a
+ * delegate `(req, callback) => callback(null, options)`.
+ */
+export type { CorsOptions, CorsOptionsDelegate };
 
-export interface CorsOptions {
-  origin?: CorsOrigin;
-  methods?: string | string[];
-  allowedHeaders?: string | string[];
-  exposedHeaders?: string | string[];
-  credentials?: boolean;
-  maxAge?: number;
-}
+/** Which origins may make cross-origin requests. */
+export type CorsOrigin = NonNullable<CorsOptions["origin"]>;
 
 export interface CookieOptions {
   name?: string;
@@ -92,8 +88,10 @@ export interface EngineOptions {
   allowUpgrades?: boolean;
   /** Called for each handshake (and each upgrade); `callback(null, false)` refuses it with 403. */
   allowRequest?: AllowRequest;
+  /** A message sent to each new session right after its open packet (engine.io's `initialPacket`). */
+  initialPacket?: SendData;
   /** CORS for the polling transport; off when absent. */
-  cors?: CorsOptions;
+  cors?: CorsOptions | CorsOptionsDelegate<IncomingMessage>;
   /** A cookie holding the sid, set at handshake. Off by default; `true` means `{ name: "io" }`. */
   cookie?: boolean | CookieOptions;
   /** WebSocket permessage-deflate. Off by default. */
@@ -118,7 +116,8 @@ export interface ResolvedOptions {
   transports: TransportName[];
   allowUpgrades: boolean;
   allowRequest: AllowRequest | undefined;
-  cors: CorsOptions | undefined;
+  cors: CorsOptions | CorsOptionsDelegate<IncomingMessage> | undefined;
+  initialPacket: SendData | undefined;
   cookie: CookieOptions | undefined;
   perMessageDeflate: false | PerMessageDeflateOptions;
   httpCompression: false | Required<HttpCompressionOptions>;
@@ -144,7 +143,8 @@ export function resolveOptions(opts: EngineOptions = {}): ResolvedOptions {
     allowUpgrades: opts.allowUpgrades ?? true,
     allowRequest: opts.allowRequest,
     cors: opts.cors,
-    cookie: cookie && { name: "io", path: "/", httpOnly: cookie.path !== false, sameSite: "lax", ...cookie },
+    initialPacket: opts.initialPacket,
+    cookie: cookie && { name: "io", path: "/", httpOnly: true, sameSite: "lax", ...cookie },
     perMessageDeflate:
       opts.perMessageDeflate === true
         ? { threshold: 1024 }

@@ -14,7 +14,7 @@ const MESSAGE = 0x34;
  *
  * @example
  * const message = new PreparedMessage('2["news","hello"]');
- * for (const socket of engine.clients.values()) socket.send(message);
+ * for (const socket of engine.sessions.values()) socket.send(message);
  */
 export class PreparedMessage {
   /** The message as given: text, or binary as a Buffer view. */

@@ -6,7 +6,8 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import createDebug from "debug";
 import { serializeCookie } from "./cookie";
-import { corsHeaders, type Headers } from "./cors";
+import { corsMiddleware, type Headers } from "./cors";
+import { appendHeader, keepLastOfEachName } from "./headers";
 import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, refusalMessage, type ConnectionError } from "./errors";
 import { applyMiddlewares, UpgradeResponse, type EngineMiddleware } from "./middleware";
 import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
@@ -33,7 +34,6 @@ interface RequestInfo {
   sid: string | undefined;
   /** The sid a handshake will get: chosen early so headers (cookie) can carry it. */
   newSid: string | undefined;
-  cors: Headers | undefined;
 }
 
 type Query = Record<string, string>;
@@ -68,30 +68,40 @@ type Verdict = { ok: true; info: RequestInfo } | { ok: false; code: EngineErrorC
 export class EngineServer extends EventEmitter<EngineServerEvents> {
   readonly opts: ResolvedOptions;
   /** Open sessions by sid. */
-  readonly clients = new Map<string, EngineSocket>();
+  readonly sessions = new Map<string, EngineSocket>();
+  /**
+   * Open sessions by sid as a plain object, as engine.io's `clients`
+   * (`Object.keys(engine.clients)`); the same sessions as `sessions`.
+   */
+  readonly clients: Record<string, EngineSocket> = Object.create(null);
   /** The HTTP server `listen()` created, if any. */
   httpServer: HttpServer | undefined;
   private readonly wss: WebSocketServer | null;
   private readonly requests = new WeakMap<IncomingMessage, RequestInfo>();
   private readonly detachers: Array<() => void> = [];
   private readonly middlewares: EngineMiddleware[] = [];
-  /** Headers middlewares set on an upgrade, for its 101 answer. */
-  private readonly upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
+  /** The response object middlewares got for an upgrade: its headers go into the 101 answer. */
+  private readonly upgradeResponses = new WeakMap<IncomingMessage, UpgradeResponse>();
   private closed = false;
 
   constructor(opts: EngineOptions = {}) {
     super();
     this.opts = resolveOptions(opts);
+    if (this.opts.cors !== undefined) this.middlewares.push(corsMiddleware(this.opts.cors));
     this.responseHeaders = this.responseHeaders.bind(this);
     this.wss = this.opts.transports.includes("websocket") ? this.createWebSocketServer() : null;
   }
 
   get clientsCount(): number {
-    return this.clients.size;
+    return this.sessions.size;
   }
 
-  /** Chooses a session id: 15 random bytes as 20 base64url characters. Replace it to choose your own. */
-  generateId(_req: IncomingMessage): string {
+  /**
+   * Chooses a session id: 15 random bytes as 20 base64url characters.
+   * Replace it to choose your own; it may return a Promise, and a rejected
+   * one refuses the handshake (400, code 3, as engine.io).
+   */
+  generateId(_req: IncomingMessage): string | Promise<string> {
     return randomBytes(15).toString("base64url");
   }
 
@@ -116,19 +126,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private handleVerifiedRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (res.writableEnded) return; // a middleware answered
-    const cors = this.opts.cors;
-    if (cors === undefined) {
-      this.routeRequest(req, res, undefined);
-      return;
-    }
-    corsHeaders(cors, req, ({ headers, preflight }) => {
-      if (preflight) {
-        res.writeHead(204, { ...headers, "Content-Length": "0" }).end();
-        return;
-      }
-      this.routeRequest(req, res, headers);
-    });
+    if (res.writableEnded) return; // a middleware answered (the CORS preflight, say)
+    this.routeRequest(req, res);
   }
 
   /** Takes an HTTP `Upgrade` request that belongs to the engine: a WebSocket handshake or upgrade. */
@@ -139,7 +138,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     applyMiddlewares(this.middlewares, req, res as unknown as ServerResponse, (err) => {
       if (res.writableEnded) return; // a middleware answered
       if (err !== undefined) return this.middlewareFailed(req, err, () => abortUpgrade(socket, EngineErrorCode.BAD_REQUEST));
-      this.upgradeHeaders.set(req, res.headers);
+      this.upgradeResponses.set(req, res);
       this.handleVerifiedUpgrade(req, socket, head);
     });
   }
@@ -150,7 +149,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private handleVerifiedUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.verify(req, true, undefined, (verdict) => {
+    this.verify(req, true, (verdict) => {
       if (!verdict.ok) {
         this.refuse(req, verdict.code, verdict.context);
         abortUpgrade(socket, verdict.code, refusalMessage(verdict.code, verdict.context));
@@ -176,7 +175,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       if (this.owns(req.url)) this.handleUpgrade(req, socket, head);
       else if (this.opts.destroyUpgrade) this.endForeignUpgrade(socket);
     };
-    const onClose = () => this.close();
+    // As engine.io: when the HTTP server closes, its sessions end; the engine
+    // stays attached, so it serves again if the server listens again.
+    const onClose = () => this.closeSessions();
     server.on("request", onRequest);
     server.on("close", onClose);
     if (this.wss !== null) server.on("upgrade", onUpgrade);
@@ -193,11 +194,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   close(): this {
     if (this.closed) return this;
     this.closed = true;
-    debug("closing %d sessions", this.clients.size);
-    for (const socket of [...this.clients.values()]) socket.shutdown();
+    this.closeSessions();
     this.wss?.close();
     for (const detach of this.detachers.splice(0)) detach();
     return this;
+  }
+
+  private closeSessions(): void {
+    debug("closing %d sessions", this.sessions.size);
+    for (const socket of [...this.sessions.values()]) socket.shutdown();
   }
 
   private owns(url: string | undefined): boolean {
@@ -219,20 +224,20 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }, this.opts.destroyUpgradeTimeout).unref();
   }
 
-  private routeRequest(req: IncomingMessage, res: ServerResponse, cors: Headers | undefined): void {
-    this.verify(req, false, cors, (verdict) => {
+  private routeRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.verify(req, false, (verdict) => {
       if (!verdict.ok) {
         this.refuse(req, verdict.code, verdict.context);
-        abortRequest(res, verdict.code, cors, refusalMessage(verdict.code, verdict.context));
+        abortRequest(res, verdict.code, undefined, refusalMessage(verdict.code, verdict.context));
         return;
       }
       const { info } = verdict;
       if (info.sid === undefined) {
         this.openSession(req, new PollingTransport(this.opts, this.responseHeaders), info.newSid!);
       }
-      const transport = this.clients.get(info.sid ?? info.newSid!)?.transport;
+      const transport = this.sessions.get(info.sid ?? info.newSid!)?.transport;
       if (transport instanceof PollingTransport) transport.onRequest(req, res);
-      else abortRequest(res, EngineErrorCode.UNKNOWN_SID, cors);
+      else abortRequest(res, EngineErrorCode.UNKNOWN_SID);
     });
   }
 
@@ -242,7 +247,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       this.openSession(req, this.webSocketTransport(ws, socket), info.newSid!);
       return;
     }
-    const session = this.clients.get(info.sid);
+    const session = this.sessions.get(info.sid);
     // A WebSocket for a session that is gone (it may close while the handshake
     // runs), on WebSocket already, or probing one: as engine.io does, the
     // handshake completes and the WebSocket is closed at once, with a close
@@ -262,12 +267,16 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   private openSession(req: IncomingMessage, transport: Transport, id: string): EngineSocket {
     const socket = new EngineSocket(id, transport, req, this.sessionSettings(transport.name));
-    this.clients.set(id, socket);
+    this.sessions.set(id, socket);
+    this.clients[id] = socket;
     socket.once("close", (reason) => {
-      this.clients.delete(id);
-      debug("session %s closed (%s); %d left", id, reason, this.clients.size);
+      this.sessions.delete(id);
+      delete this.clients[id];
+      debug("session %s closed (%s); %d left", id, reason, this.sessions.size);
     });
     socket.open();
+    // engine.io's initialPacket: a message sent right after the open packet.
+    if (this.opts.initialPacket !== undefined) socket.send(this.opts.initialPacket);
     debug("session %s opened over %s", id, transport.name);
     this.emit("connection", socket);
     return socket;
@@ -291,7 +300,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * Checks a request against the Engine.IO v4 rules (engine.io-protocol v4,
    * "Handshake" and "Errors") and, for a handshake, `allowRequest`.
    */
-  private verify(req: IncomingMessage, upgrade: boolean, cors: Headers | undefined, done: (v: Verdict) => void): void {
+  private verify(req: IncomingMessage, upgrade: boolean, done: (v: Verdict) => void): void {
     const fail = (code: EngineErrorCode, context: Record<string, unknown>) => done({ ok: false, code, context });
     const query = parseQuery(req.url);
     if (query === null) return fail(EngineErrorCode.BAD_REQUEST, { name: "INVALID_QUERY", url: req.url });
@@ -309,29 +318,40 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     }
     const sid = query.sid;
     if (sid !== undefined) {
-      const session = this.clients.get(sid);
+      const session = this.sessions.get(sid);
       if (session === undefined) return fail(EngineErrorCode.UNKNOWN_SID, { sid });
       if (upgrade) {
         // A session already on WebSocket, or probing one, is not refused here:
         // as engine.io, the handshake completes and `onWebSocket` closes it.
         if (!this.opts.allowUpgrades) return fail(EngineErrorCode.BAD_REQUEST, { name: "UPGRADES_DISABLED", sid });
       } else if (session.transport.name !== transport) {
-        return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, current: session.transport.name });
+        return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport: session.transport.name });
       }
-      const info: RequestInfo = { transport, sid, newSid: undefined, cors };
+      const info: RequestInfo = { transport, sid, newSid: undefined };
       this.requests.set(req, info);
       return done({ ok: true, info });
     }
     if (this.closed) return fail(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
-    if (query.EIO !== "4") return fail(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: query.EIO });
+    // engine.io reports the revision it took the request for: 3 for anything but EIO=4.
+    if (query.EIO !== "4") return fail(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: 3, EIO: query.EIO });
     if (req.method !== "GET") return fail(EngineErrorCode.BAD_HANDSHAKE_METHOD, { method: req.method });
     if (transport === "websocket" && !upgrade) {
       return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_HANDSHAKE_ERROR", message: "websocket without Upgrade" });
     }
     const accept = () => {
-      const info: RequestInfo = { transport, sid: undefined, newSid: this.generateId(req), cors };
-      this.requests.set(req, info);
-      done({ ok: true, info });
+      const withId = (newSid: string) => {
+        const info: RequestInfo = { transport, sid: undefined, newSid };
+        this.requests.set(req, info);
+        done({ ok: true, info });
+      };
+      let id: string | Promise<string>;
+      try {
+        id = this.generateId(req);
+      } catch (error) {
+        return fail(EngineErrorCode.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error });
+      }
+      if (typeof id === "string") return withId(id);
+      id.then(withId, (error: unknown) => fail(EngineErrorCode.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error }));
     };
     const allowRequest = this.opts.allowRequest;
     if (allowRequest === undefined) return accept();
@@ -351,18 +371,17 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   /** Every HTTP response of the engine passes here: CORS, the handshake cookie, the header hooks. */
   private responseHeaders(req: IncomingMessage, headers: Headers): Headers {
-    const info = this.requests.get(req);
-    if (info?.cors) Object.assign(headers, info.cors);
-    this.decorate(req, info, headers);
+    this.decorate(req, this.requests.get(req), headers);
     return headers;
   }
 
   private decorate(req: IncomingMessage, info: RequestInfo | undefined, headers: Headers): void {
     if (info?.newSid !== undefined) {
-      if (this.opts.cookie) headers["Set-Cookie"] = [serializeCookie(info.newSid, this.opts.cookie)];
+      if (this.opts.cookie) appendHeader(headers, "Set-Cookie", serializeCookie(info.newSid, this.opts.cookie));
       this.emit("initial_headers", headers, req);
     }
     this.emit("headers", headers, req);
+    keepLastOfEachName(headers);
   }
 
   private createWebSocketServer(): WebSocketServer {
@@ -373,7 +392,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       maxPayload: this.opts.maxHttpBufferSize,
     });
     wss.on("headers", (lines: string[], req: IncomingMessage) => {
-      const headers: Headers = { ...this.upgradeHeaders.get(req) };
+      const response = this.upgradeResponses.get(req);
+      // Middlewares such as express-session set their cookie from a hook on
+      // writeHead (on-headers): run it now, as the 101 is about to be written.
+      response?.writeHead(101);
+      const headers: Headers = { ...response?.headers };
       this.decorate(req, this.requests.get(req), headers);
       for (const [name, value] of Object.entries(headers)) {
         for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);

@@ -38,7 +38,7 @@ describe("handshake", () => {
       maxPayload: 1000000,
     });
     expect(h.engine.clientsCount).toBe(1);
-    expect(h.engine.clients.get(open.sid)?.transport.name).toBe("polling");
+    expect(h.engine.sessions.get(open.sid)?.transport.name).toBe("polling");
   });
 
   test("over websocket: the first frame is the open packet, with no upgrades", async () => {

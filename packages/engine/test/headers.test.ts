@@ -69,7 +69,7 @@ describe("cookie", () => {
     const sid = JSON.parse(res.body.slice(1)).sid;
     expect(res.headers["set-cookie"]).toEqual([`io=${sid}; Path=/; HttpOnly; SameSite=Lax`]);
     const poll = httpRequest(h.port, `${HANDSHAKE}&sid=${sid}`);
-    h.engine.clients.get(sid)!.send("x");
+    h.engine.sessions.get(sid)!.send("x");
     expect((await poll).headers["set-cookie"]).toBeUndefined();
   });
 

@@ -252,7 +252,7 @@ describe.each<Mode>(["polling", "websocket", "upgrade"])("engine.io-client 6.6.8
     expect((await clientClosed)[0]).toBe("forced close");
     expect((await serverClosed)[0]).toBe("transport close");
     expect(h!.engine.clientsCount).toBe(0);
-    expect(h!.engine.clients.size).toBe(0);
+    expect(h!.engine.sessions.size).toBe(0);
   });
 
   test("engine.close() closes the clients; server sockets get server shutting down", async () => {
@@ -268,7 +268,7 @@ describe.each<Mode>(["polling", "websocket", "upgrade"])("engine.io-client 6.6.8
     expect((await reasons).map(([r]) => r)).toEqual(["server shutting down", "server shutting down"]);
     expect((await clientReasons).map(([r]) => r)).toEqual(["transport close", "transport close"]);
     expect(h!.engine.clientsCount).toBe(0);
-    expect(h!.engine.clients.size).toBe(0);
+    expect(h!.engine.sessions.size).toBe(0);
   });
 
   test("heartbeat with small intervals: several pongs, the session stays open", async () => {
@@ -313,7 +313,7 @@ describe("upgrade with the real client", () => {
     const [to] = await once<[{ name: string }]>(client, "upgrade");
     expect(to.name).toBe("websocket");
     expect(client.transport.name).toBe("websocket");
-    const socket = [...h.engine.clients.values()][0];
+    const socket = [...h.engine.sessions.values()][0];
     if (socket.transport.name !== "websocket") await once(socket, "upgrade");
     expect(order).toEqual([
       "connection:polling",
@@ -368,7 +368,7 @@ describe("upgrade with the real client", () => {
     expect(atServer.map((m) => m.data)).toEqual(numbered("c"));
     expect(atClient.map((m) => m.data)).toEqual(numbered("s"));
     expect(client.transport.name).toBe("websocket");
-    const socket = [...h.engine.clients.values()][0];
+    const socket = [...h.engine.sessions.values()][0];
     expect(socket.transport.name).toBe("websocket");
     // The upgrade happened in the middle: some messages came over each transport, polling first.
     for (const log of [atServer, atClient]) {
@@ -393,7 +393,7 @@ describe("send callbacks over polling with HTTP compression", () => {
   ])("the callback fires only once %s has been written", async (_what, size) => {
     h = await startEngine();
     const { sid } = await pollingHandshake(h.port);
-    const socket = h.engine.clients.get(sid)!;
+    const socket = h.engine.sessions.get(sid)!;
     const order: string[] = [];
     // "headers" runs as the poll's response head is written (res.writeHead).
     h.engine.on("headers", (_headers, req) => req.method === "GET" && req.url?.includes(sid) && order.push("poll response written"));

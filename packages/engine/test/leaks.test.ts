@@ -207,7 +207,7 @@ async function expectNothingLeft(baseline: { timers: number; listeners: Record<s
   if (peak !== undefined) expect(peak - baseline.timers).toBeGreaterThanOrEqual(BATCH);
 
   expect(h!.engine.clientsCount).toBe(0);
-  expect(h!.engine.clients.size).toBe(0);
+  expect(h!.engine.sessions.size).toBe(0);
   // ws's closing-handshake timers go when the TCP connections are gone: give them a moment.
   await settle(() => activeTimers() <= baseline.timers + SLACK);
   expect(activeTimers()).toBeLessThanOrEqual(baseline.timers + SLACK);

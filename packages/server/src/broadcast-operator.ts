@@ -99,6 +99,16 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     });
   }
 
+  /**
+   * Ids of the sockets in the targeted rooms (every socket when none), as
+   * the adapter reports them; like socket.io, `except` is not applied.
+   * @deprecated as in socket.io 4: use `fetchSockets()`.
+   * @example const ids = await io.in("lobby").allSockets();
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.adapter.sockets(this.rooms);
+  }
+
   /** The targeted sockets, on every node, as snapshots you can act on. */
   async fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     const sockets = await this.adapter.fetchSockets(this.options());

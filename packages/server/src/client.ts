@@ -22,6 +22,15 @@ export class Client {
   private readonly sockets = new Map<string, AnySocket>();
   /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
   private readonly joining = new Set<string>();
+  /**
+   * Namespaces a socket left during the current turn of the event loop.
+   * socket.io routes every packet of a payload before any handler runs, so a
+   * handler that disconnects its socket makes the packets after it in the
+   * same payload go to a disconnected socket, which drops them. Here packets
+   * are handled one by one, so those packets are dropped by name instead of
+   * being taken for packets sent before CONNECT (which closes the session).
+   */
+  private readonly leftThisTurn = new Set<string>();
   private readonly decoder: DecoderLike;
   private connectTimer: NodeJS.Timeout | null;
   private closed = false;
@@ -77,7 +86,10 @@ export class Client {
 
   /** A namespace socket left. @internal */
   remove(socket: AnySocket): void {
-    if (this.sockets.get(socket.nsp.name) === socket) this.sockets.delete(socket.nsp.name);
+    if (this.sockets.get(socket.nsp.name) !== socket) return;
+    this.sockets.delete(socket.nsp.name);
+    if (this.leftThisTurn.size === 0) process.nextTick(() => this.leftThisTurn.clear());
+    this.leftThisTurn.add(socket.nsp.name);
   }
 
   /** A namespace's middleware refused the CONNECT. @internal */
@@ -91,10 +103,29 @@ export class Client {
     this.closeSession();
   }
 
-  /** Ends the session because the peer broke the protocol. @internal */
-  onParseError(description: string): void {
-    debug("%s: protocol violation: %s", this.conn.id, description);
-    this.onClose("parse error", description);
+  /**
+   * The client sent a packet that does not decode (or an event with a
+   * reserved name, which socket.io-parser refuses): as socket.io's
+   * `Client.onerror`, every socket of the client gets an "error" event with
+   * the decoder's error, then the session closes ("forced close"; the
+   * description is the error's code and message). @internal
+   */
+  onInvalidPacket(err: Error & { code: string }): void {
+    if (this.closed) return;
+    debug("%s: invalid packet: %s", this.conn.id, err.message);
+    for (const socket of [...this.sockets.values()]) socket.onError(err);
+    this.onClose("forced close", `${err.code}: ${err.message}`);
+    this.conn.close();
+  }
+
+  /**
+   * A well-formed packet that makes no sense in the session's state (a
+   * second CONNECT, a packet for a namespace not joined, a CONNECT_ERROR
+   * from the client): socket.io closes the session, "forced server close".
+   */
+  private onInvalidState(description: string): void {
+    debug("%s: invalid state: %s", this.conn.id, description);
+    this.onClose("forced server close", description);
     this.conn.close();
   }
 
@@ -103,7 +134,7 @@ export class Client {
   }
 
   private onDecodeError(err: DecodeError): void {
-    this.onParseError(`${err.code}: ${err.message}`);
+    this.onInvalidPacket(err);
   }
 
   private onPacket(packet: DecodedPacket): void {
@@ -112,15 +143,17 @@ export class Client {
     const socket = this.sockets.get(name);
     if (packet.type === PacketType.CONNECT) {
       if (socket !== undefined || this.joining.has(name)) {
-        this.onParseError(`second CONNECT to namespace ${name}`);
+        this.onInvalidState(`second CONNECT to namespace ${name}`);
         return;
       }
       this.connect(name, packet.data ?? {});
     } else if (socket !== undefined && packet.type !== PacketType.CONNECT_ERROR) {
       socket.onPacket(packet);
+    } else if (this.leftThisTurn.has(name)) {
+      debug("%s: packet for %s after its socket disconnected, ignored", this.conn.id, name);
     } else if (!this.joining.has(name)) {
       // socket.io closes the session on a packet for a namespace it has not joined.
-      this.onParseError(`packet of type ${packet.type} for namespace ${name} before CONNECT`);
+      this.onInvalidState(`packet of type ${packet.type} for namespace ${name} before CONNECT`);
     }
   }
 

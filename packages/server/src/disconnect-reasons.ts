@@ -10,10 +10,18 @@ export type DisconnectReason =
   | "ping timeout"
   | "parse error"
   | "forced close"
+  | "forced server close"
   | "server shutting down";
 
 /** Reasons after which a client may come back and recover its state. */
-export const RECOVERABLE = new Set<DisconnectReason>(["transport error", "transport close", "forced close", "ping timeout", "server shutting down"]);
+export const RECOVERABLE = new Set<DisconnectReason>([
+  "transport error",
+  "transport close",
+  "forced close",
+  "ping timeout",
+  "server shutting down",
+  "forced server close",
+]);
 
 /** Events the socket itself emits; they cannot be emitted to the client. */
 export interface SocketReservedEvents {

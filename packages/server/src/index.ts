@@ -38,3 +38,25 @@ export type {
   ReservedOrUserEventNames,
   ReservedOrUserListener,
 } from "@duplex/protocol";
+
+import { Server as ServerClass, type ServerOptions as Options } from "./server";
+import type { Server as HttpServer } from "node:http";
+
+/**
+ * CommonJS callers get a callable module, as with `require("socket.io")`:
+ * `require("@duplex/server")(httpServerOrPort, opts)` returns a `Server`, and
+ * every named export stays on it (`require("@duplex/server").Server`). The
+ * named exports above are declared first so that Node's ESM loader still finds
+ * them (it reads `exports.X` statically); their values are then read from the
+ * callable, which carries the same properties.
+ */
+function createServer(srv?: HttpServer | number | Options, opts?: Options): ServerClass {
+  return new ServerClass(srv as HttpServer | number, opts);
+}
+
+if (typeof module === "object" && module !== null && module.exports === exports) {
+  const descriptors = Object.getOwnPropertyDescriptors(exports);
+  // Like socket.io's callable, it is a plain CommonJS value: no __esModule flag.
+  delete descriptors.__esModule;
+  module.exports = Object.defineProperties(createServer, descriptors);
+}

@@ -49,6 +49,8 @@ export class Namespace<
   /** Set on dynamic children when cleanupEmptyChildNamespaces is on. @internal */
   onEmpty: (() => void) | undefined;
   private middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  /** Sockets whose CONNECT is being processed (recovery, middlewares). */
+  private joining = 0;
   private ackIds = 0;
 
   constructor(
@@ -144,6 +146,14 @@ export class Namespace<
     return this.operator().fetchSockets();
   }
 
+  /**
+   * Ids of every socket of the namespace.
+   * @deprecated as in socket.io 4: use `fetchSockets()`.
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.operator().allSockets();
+  }
+
   socketsJoin(room: Room | Room[]): void {
     this.operator().socketsJoin(room);
   }
@@ -207,12 +217,13 @@ export class Namespace<
     auth: Record<string, unknown>,
     onJoined: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Promise<void> {
+    this.joining++;
     const recovery = this.server.recoveryOptions;
     const pid = auth.pid;
     const offset = auth.offset;
     if (recovery && typeof pid === "string" && typeof offset === "string") {
       const session = await this.adapter.restoreSession(pid, offset).catch(() => null);
-      if (client.conn.readyState !== "open") return;
+      if (client.conn.readyState !== "open") return this.joinAbandoned();
       if (session) {
         const socket = new Socket(this, client, auth, session);
         const join = () => {
@@ -231,7 +242,18 @@ export class Namespace<
   /** @internal */
   remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this.sockets.delete(socket.id);
-    if (this.sockets.size === 0) this.onEmpty?.();
+    if (this.sockets.size === 0 && this.joining === 0) this.onEmpty?.();
+  }
+
+  /**
+   * A CONNECT ended without a socket: refused by a middleware, or its session
+   * closed meanwhile. A dynamic child created for it is removed like one whose
+   * last socket left, or refused names (which clients choose) would pile up.
+   * @internal
+   */
+  joinAbandoned(): void {
+    this.joining--;
+    if (this.sockets.size === 0 && this.joining === 0) this.onEmpty?.();
   }
 
   private runMiddlewares(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, client: Client, done: () => void): void {
@@ -265,11 +287,24 @@ export class Namespace<
     missedPackets?: unknown[][],
   ): void {
     if (socket.client.conn.readyState !== "open") return socket.discard();
+    this.joining--;
     this.sockets.set(socket.id, socket);
     socket.onConnect(missedPackets);
     onJoined(socket);
-    super.emit("connect", socket);
-    super.emit("connection", socket);
+    try {
+      super.emit("connect", socket);
+      super.emit("connection", socket);
+    } catch (err) {
+      // A throwing "connection" handler is the application's bug. socket.io
+      // runs these handlers from process.nextTick, so the error surfaces as an
+      // "uncaughtException"; here `add` is async and the error would become an
+      // unhandled rejection (or be thrown into a middleware's `next()`), so it
+      // is rethrown the same way.
+      debug("%s: connection handler threw: %s", this.name, err);
+      process.nextTick(() => {
+        throw err;
+      });
+    }
   }
 
   private operator(): BroadcastOperator<EmitEvents, SocketData> {

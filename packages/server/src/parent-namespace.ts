@@ -48,9 +48,9 @@ export class ParentNamespace<
     this.children.add(child);
     if (this.server.cleanupEmptyChildNamespaces) {
       child.onEmpty = () => {
+        if (!this.children.delete(child)) return;
         void child.adapter.close();
         this.server.forgetNamespace(child);
-        this.children.delete(child);
       };
     }
     return child;
@@ -74,6 +74,11 @@ class ParentAdapter extends Adapter {
   override async fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
     const all = await Promise.all([...this.parent.children].map((child) => child.adapter.fetchSockets(opts)));
     return all.flat();
+  }
+
+  override async sockets(rooms: Set<string>): Promise<Set<string>> {
+    const all = await Promise.all([...this.parent.children].map((child) => child.adapter.sockets(rooms)));
+    return new Set(all.flatMap((ids) => [...ids]));
   }
 
   override addSockets(opts: BroadcastOptions, rooms: string[]): void {

@@ -4,12 +4,13 @@ import { createServer, type Server as HttpServer } from "node:http";
 import { EngineServer, type EngineOptions } from "@duplex/engine";
 import { defaultParser, type DecoderOptions, type EncoderLike, type Parser } from "@duplex/protocol";
 import createDebug from "debug";
-import { Adapter, type AdapterConstructor, type AdapterNamespace, type Room } from "./adapter";
+import { Adapter, type AdapterConstructor, type AdapterNamespace, type Room, type SocketId } from "./adapter";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator";
 import { Client } from "./client";
 import { Namespace, type NamespaceMiddleware } from "./namespace";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace";
 import { RecoveryAdapter, type RecoveryOptions } from "./recovery";
+import { attachClientServing } from "./serve-client";
 import type { Socket } from "./socket";
 import type {
   AllButLastParams,
@@ -27,6 +28,11 @@ const debug = createDebug("duplex:server");
 export interface ServerOptions extends EngineOptions {
   /** Default "/socket.io". */
   path?: string;
+  /**
+   * Serve the browser client (@duplex/client's bundles) at
+   * `<path>/socket.io.js`, `socket.io.min.js`, `socket.io.esm.min.js`. Default true.
+   */
+  serveClient?: boolean;
   /** ms a session may take to join a namespace. Default 45000. */
   connectTimeout?: number;
   /** The adapter class, e.g. the Redis adapter's factory result. Default: in memory. */
@@ -78,8 +84,11 @@ export class Server<
   private readonly opts: ServerOptions;
   private readonly nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  /** Parents made from a RegExp: `io.of(name)` attaches a matching name to them, as socket.io does. */
+  private readonly regExpParents: Array<[RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>]> = [];
   private adapterCtor: AdapterConstructor;
   private ownsHttpServer = false;
+  private serveClientFiles: boolean;
 
   constructor(opts?: ServerOptions);
   constructor(srv: HttpServer | number, opts?: ServerOptions);
@@ -89,6 +98,7 @@ export class Server<
       srv = undefined;
     }
     this.opts = { ...opts, path: opts.path ?? "/socket.io" };
+    this.serveClientFiles = opts.serveClient !== false;
     this.connectTimeout = opts.connectTimeout ?? 45000;
     this.cleanupEmptyChildNamespaces = opts.cleanupEmptyChildNamespaces ?? false;
     this.decoderOptions = opts.decoder;
@@ -106,6 +116,7 @@ export class Server<
   /** Serves Socket.IO on an HTTP server, or on a new one listening on `port`. */
   attach(srv: HttpServer | number, opts: ServerOptions = {}): this {
     Object.assign(this.opts, opts);
+    if (opts.serveClient !== undefined) this.serveClientFiles = opts.serveClient;
     if (typeof srv === "number") {
       const port = srv;
       srv = createServer((_req, res) => res.writeHead(404).end());
@@ -115,7 +126,36 @@ export class Server<
     this.httpServer = srv;
     const engine = new EngineServer({ ...this.opts, path: this.opts.path });
     engine.attach(srv);
+    attachClientServing(
+      srv,
+      () => this.path(),
+      () => this.serveClientFiles,
+    );
     this.bind(engine);
+    return this;
+  }
+
+  /**
+   * Whether the browser client is served at `<path>/socket.io.js` (see the
+   * `serveClient` option); the setter returns the server, as socket.io's.
+   */
+  serveClient(): boolean;
+  serveClient(serve: boolean): this;
+  serveClient(serve?: boolean): boolean | this {
+    if (serve === undefined) return this.serveClientFiles;
+    this.serveClientFiles = serve;
+    return this;
+  }
+
+  /**
+   * The path the server answers on ("/socket.io"). Setting it takes effect
+   * for the next `attach` and for the browser files, as in socket.io.
+   */
+  path(): string;
+  path(path: string): this;
+  path(path?: string): string | this {
+    if (path === undefined) return this.opts.path as string;
+    this.opts.path = path.replace(/\/$/, "");
     return this;
   }
 
@@ -140,15 +180,26 @@ export class Server<
     fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     if (typeof name === "function" || name instanceof RegExp) {
-      const matcher: NamespaceMatcher =
-        typeof name === "function" ? name : (n, _auth, next) => next(null, (name as RegExp).test(n));
+      if (name instanceof RegExp && (name.global || name.sticky)) {
+        // test() on such a RegExp moves lastIndex, so it would match every other call.
+        throw Object.assign(new Error("stateful regular expressions are not supported"), { code: "STATEFUL_REGEXP" });
+      }
+      const regExp = name instanceof RegExp ? name : null;
+      const matcher: NamespaceMatcher = regExp === null ? (name as NamespaceMatcher) : (n, _auth, next) => next(null, regExp.test(n));
       const parent = new ParentNamespace(this, matcher);
       this.parents.push(parent);
+      if (regExp !== null) this.regExpParents.push([regExp, parent]);
       if (fn) parent.on("connection", fn);
       return parent;
     }
     if (name.charAt(0) !== "/") name = `/${name}`;
     let nsp = this.nsps.get(name);
+    if (nsp === undefined) {
+      // socket.io attaches a name made by hand to the first RegExp parent it
+      // matches, so the parent's middlewares and handlers apply to it.
+      const parent = this.regExpParents.find(([regExp]) => regExp.test(name as string))?.[1];
+      if (parent !== undefined) return this.attachChild(parent, name, fn);
+    }
     if (nsp === undefined) {
       nsp = new Namespace(this, name);
       this.nsps.set(name, nsp);
@@ -198,13 +249,23 @@ export class Server<
         if (err || !accept) return tryParent(i + 1);
         const again = this.nsps.get(name);
         if (again !== undefined) return done(again);
-        const child = parent.createChild(name);
-        this.nsps.set(name, child);
-        this.sockets.emitLocal("new_namespace", child);
-        done(child);
+        done(this.attachChild(parent, name));
       });
     };
     tryParent(0);
+  }
+
+  private attachChild(
+    parent: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    name: string,
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    const child = parent.createChild(name);
+    this.nsps.set(name, child);
+    debug("namespace %s created as a child of %s", name, parent.name);
+    this.sockets.emitLocal("new_namespace", child);
+    if (fn) child.on("connection", fn);
+    return child;
   }
 
   /** @internal */
@@ -219,7 +280,8 @@ export class Server<
 
   /**
    * Disconnects every socket ("server shutting down"), closes the engine and
-   * then the HTTP server.
+   * then the HTTP server. As in socket.io, `fn` gets the HTTP server's close
+   * error: `ERR_SERVER_NOT_RUNNING` when it was not listening.
    */
   close(fn?: (err?: Error) => void): Promise<void> {
     debug("closing %d namespaces", this.nsps.size);
@@ -235,9 +297,10 @@ export class Server<
         resolve();
       };
       const http = this.httpServer;
-      if (http === undefined || !http.listening) return done();
+      if (http === undefined) return done();
+      const listening = http.listening;
       http.close(done);
-      http.closeIdleConnections();
+      if (listening) http.closeIdleConnections();
     });
   }
 
@@ -295,6 +358,14 @@ export class Server<
 
   fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     return this.sockets.fetchSockets();
+  }
+
+  /**
+   * Ids of every socket of the main namespace.
+   * @deprecated as in socket.io 4: use `fetchSockets()`.
+   */
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
   }
 
   socketsJoin(room: Room | Room[]): void {

@@ -351,9 +351,10 @@ export class Socket<
   discard(): void {
     this.ended = true;
     this.nsp.adapter.delAll(this.id);
+    this.nsp.joinAbandoned();
   }
 
-  /** Reports a middleware error, or drops it if nobody listens. @internal */
+  /** Reports a middleware error or an invalid packet, or drops it if nobody listens. @internal */
   onError(err: Error): void {
     if (this.listenerCount("error") > 0) super.emit("error", err);
     else debug("%s: unhandled socket error: %s", this.id, err.message);
@@ -368,7 +369,8 @@ export class Socket<
     const name = data[0];
     if (typeof name === "string" && RESERVED_EVENTS.has(name)) {
       // A client may not fake "disconnect" & co. socket.io-parser refuses such packets.
-      this.client.onParseError(`reserved event name ${JSON.stringify(name)} sent by the client`);
+      const err = new Error(`reserved event name ${JSON.stringify(name)} sent by the client`);
+      this.client.onInvalidPacket(Object.assign(err, { code: "RESERVED_EVENT_NAME" }));
       return;
     }
     if (this.anyListeners) for (const l of this.anyListeners.slice()) l.apply(this, event as [string, ...unknown[]]);

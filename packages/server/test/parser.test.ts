@@ -30,7 +30,7 @@ test("the parser option plugs in another codec (socket.io-parser through the sea
   expect(encoded).toBeGreaterThanOrEqual(2);
 });
 
-test("a plugged-in decoder's errors close the session with 'parse error'", async () => {
+test("a plugged-in decoder's errors close the session with 'forced close', as socket.io's", async () => {
   h = await startServer({ parser: fromSocketIoParser(socketIoParser as never) });
   const reasons: string[] = [];
   h.io.on("connection", (socket) => socket.on("disconnect", (r) => reasons.push(r)));
@@ -40,5 +40,5 @@ test("a plugged-in decoder's errors close the session with 'parse error'", async
   // socket.io-parser throws on an unknown packet type; the seam reports it
   client.io.engine.write("9garbage");
   await gone;
-  expect(reasons).toEqual(["parse error"]);
+  expect(reasons).toEqual(["forced close"]);
 });

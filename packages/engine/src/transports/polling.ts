@@ -270,7 +270,10 @@ export class PollingTransport implements Transport {
     if (res.writableEnded || res.destroyed) return;
     encodePayload(packets.map(unprepare), (payload) => {
       const headers: Record<string, string | string[]> = { "Content-Type": "text/plain; charset=UTF-8" };
-      const encoding = this.contentEncoding(req, payload);
+      // As engine.io: the response is compressed unless every packet in it was
+      // sent with `compress: false`.
+      const compressible = packets.some((packet) => packet.options?.compress !== false);
+      const encoding = compressible ? this.contentEncoding(req, payload) : null;
       if (encoding === null) {
         headers["Content-Length"] = String(Buffer.byteLength(payload));
         res.writeHead(200, this.successHeaders(req, headers)).end(payload);

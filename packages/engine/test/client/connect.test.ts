@@ -25,7 +25,7 @@ describe.each([["polling"], ["websocket"]] as const)("%s only", (name) => {
     expect(s.transport.name).toBe(name);
     expect(s.readyState).toBe("open");
     expect(s.id).toEqual(expect.any(String));
-    expect(h.engine.clients.get(s.id!)?.transport.name).toBe(name);
+    expect(h.engine.sessions.get(s.id!)?.transport.name).toBe(name);
     const got = next(s, "message");
     s.send("héllo ✓");
     expect((await got)[0]).toBe("héllo ✓");
@@ -35,7 +35,7 @@ describe.each([["polling"], ["websocket"]] as const)("%s only", (name) => {
     await echoEngine();
     const s = await opened(client(base(), { transports: [name] }));
     const received: Buffer[] = [];
-    h.engine.clients.get(s.id!)!.on("message", (d) => received.push(d as Buffer));
+    h.engine.sessions.get(s.id!)!.on("message", (d) => received.push(d as Buffer));
     const echoes = collect(s, "message", 4);
     const backing = new Uint8Array([9, 9, 1, 2, 3, 9]);
     s.send(Buffer.from([1, 2, 3]));
@@ -76,7 +76,7 @@ describe.each([["polling"], ["websocket"]] as const)("%s only", (name) => {
   test("close(): 'forced close' on the client, the server's session ends too", async () => {
     await echoEngine();
     const s = await opened(client(base(), { transports: [name] }));
-    const serverSide = h.engine.clients.get(s.id!)!;
+    const serverSide = h.engine.sessions.get(s.id!)!;
     const serverClosed = once<[string]>(serverSide, "close");
     const closed = next(s, "close");
     s.send("last words");
@@ -94,7 +94,7 @@ describe.each([["polling"], ["websocket"]] as const)("%s only", (name) => {
     await echoEngine();
     const s = await opened(client(base(), { transports: [name] }));
     const closed = next(s, "close");
-    h.engine.clients.get(s.id!)!.close();
+    h.engine.sessions.get(s.id!)!.close();
     expect((await closed)[0]).toBe("transport close");
   });
 
@@ -124,7 +124,7 @@ describe("polling → websocket upgrade", () => {
     expect(events).toEqual(["open:polling", "upgrading:websocket", "upgrade:websocket"]);
     expect(s.transport.name).toBe("websocket");
     expect(s.upgrades).toEqual(["websocket"]);
-    expect(h.engine.clients.get(s.id!)?.transport.name).toBe("websocket");
+    expect(h.engine.sessions.get(s.id!)?.transport.name).toBe("websocket");
     const got = next(s, "message");
     s.send("after");
     expect((await got)[0]).toBe("after");
@@ -181,7 +181,7 @@ describe("polling → websocket upgrade", () => {
     });
     const expected = (p: string) => Array.from({ length: N }, (_, k) => `${p}${k}`);
     expect(await clientGot).toEqual(expected("s"));
-    await new Promise<void>((resolve) => (serverGot.length === N ? resolve() : h.engine.clients.get(s.id!)!.on("message", () => serverGot.length === N && resolve())));
+    await new Promise<void>((resolve) => (serverGot.length === N ? resolve() : h.engine.sessions.get(s.id!)!.on("message", () => serverGot.length === N && resolve())));
     expect(serverGot).toEqual(expected("c"));
     expect(s.transport.name).toBe("websocket");
     // both directions really used both transports

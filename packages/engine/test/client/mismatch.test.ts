@@ -179,7 +179,7 @@ describe("a real Engine.IO v4 server", () => {
     expect(err.message).toMatch(/Unexpected server response: 400.*polling works/);
     // the spare polling session the side GET opened is closed at once
     expect(sessions).toBe(1);
-    await Promise.all([...h.engine.clients.values()].map((c) => new Promise((resolve) => c.once("close", resolve))));
+    await Promise.all([...h.engine.sessions.values()].map((c) => new Promise((resolve) => c.once("close", resolve))));
     expect(h.engine.clientsCount).toBe(0);
   });
 
