@@ -8,7 +8,7 @@
  */
 import { Manager, type ManagerOptions } from "./manager";
 import { Socket, type SocketOptions } from "./socket";
-import { resolve } from "./url";
+import { resolveUri } from "@duplex/engine/client";
 
 export interface ClientOptions extends ManagerOptions, Partial<SocketOptions> {
   /** A new manager (engine session) even if one exists for this origin. */
@@ -30,7 +30,14 @@ export function io(uri?: string | ClientOptions, opts: ClientOptions = {}): Sock
     opts = uri;
     uri = undefined;
   }
-  const url = resolve(uri);
+  let url: URL;
+  try {
+    // Relative to the page in browsers; "localhost:3000" is http://localhost:3000 in Node.
+    url = resolveUri(uri);
+  } catch {
+    // The engine reports the unusable URI (INVALID_URL) as connect_error, like any failure to connect.
+    return new Manager(uri, opts).socket("/", opts);
+  }
   const nsp = url.pathname || "/";
   // URL's `host` leaves a default port out, so "http://h" and "http://h:80" share a manager.
   const key = `${url.protocol}//${url.host}${opts.path ?? "/socket.io"}`;

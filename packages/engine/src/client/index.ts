@@ -7,11 +7,20 @@
 import WebSocket from "ws";
 import type { SocketOptions } from "./options";
 import type { Platform, WebSocketLike } from "./platform";
+import { resolveNodeUri } from "./node-url";
 import { BaseSocket } from "./socket";
 
 export * from "./exports";
 
+/**
+ * The absolute URL `uri` means in Node: "localhost:3000" is
+ * http://localhost:3000; throws an `INVALID_URL` EngineClientError for a
+ * relative path, a scheme other than http/https/ws/wss, or what is not a URL.
+ */
+export const resolveUri = (uri?: string): URL => platform.resolve(uri);
+
 const platform: Platform = {
+  resolve: resolveNodeUri,
   ws: (url, headers) => new WebSocket(url, { headers }) as unknown as WebSocketLike,
   // `ws` reports a handshake answered other than 101 as "Unexpected server response: <status>".
   handshakeStatus: (error) => {

@@ -19,6 +19,11 @@ export interface WebSocketLike {
 }
 
 export interface Platform {
+  /**
+   * The absolute URL a URI means: relative to the page in browsers; in Node
+   * as node-url.ts reads it. Throws on a URI that cannot mean one.
+   */
+  resolve(uri: string | undefined): URL;
   /** Opens a WebSocket: the global one in browsers, `ws` (with `headers`) in Node. */
   ws(url: string, headers?: Record<string, string>): WebSocketLike;
   /**

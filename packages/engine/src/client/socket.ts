@@ -88,9 +88,9 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   declare readonly opts: SocketOptions;
   declare readonly platform: Platform;
   /** The endpoint's http(s) URL, with the query of every request (url.ts). */
-  #base: URL;
+  #base!: URL;
   /** Origin and path: names the endpoint in the transport memory (fallback.ts). */
-  #key: string;
+  #key!: string;
   #clock: Clock;
   /** Packets waiting to leave, with their callbacks; the first `#sent` are in flight. */
   #wb: Outgoing[] = [];
@@ -104,7 +104,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   #probe?: Transport;
   #upgrade?: UpgradeState;
   /** Transports left to try for the first connection. */
-  #todo: TransportName[];
+  #todo: TransportName[] = [];
   #wsFailed = false;
   /** A polling request of this connection got no answer at all. */
   #pollingFailed = false;
@@ -116,11 +116,19 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     super();
     if (uri && typeof uri == "object") [uri, opts] = [undefined, uri];
     const o = (this.opts = opts || {});
-    const base = (this.#base = endpoint(uri, o));
-    const key = (this.#key = base.origin + base.pathname);
     this.platform = platform;
     this.binaryType = platform.binaryType;
     this.#clock = o.clock || clock;
+    let base: URL;
+    try {
+      base = endpoint(platform.resolve(uri), o);
+    } catch (err) {
+      // Reported as any failure to connect is, once the caller listens: `io()` never throws.
+      queueMicrotask(() => this.readyState === "opening" && this.#fail(new EngineClientError("INVALID_URL", (err as Error).message)));
+      return;
+    }
+    this.#base = base;
+    const key = (this.#key = base.origin + base.pathname);
     let list = o.transports || ["polling", "websocket"];
     if (o.retryWebSocket) failed.delete(key);
     if (failed.has(key) && list[1]) list = list.filter((t) => t != "websocket");
@@ -376,7 +384,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     this.readyState = "closed";
     this.#clock.clearTimeout(this.#timer);
     this.#dropProbe();
-    this.transport.close();
+    // No transport when the URI was invalid.
+    this.transport?.close();
     if (this.#unload) removeEventListener("beforeunload", this.#unload);
     this.id = null;
     this.#wb = [];
