@@ -30,14 +30,9 @@ export function io(uri?: string | ClientOptions, opts: ClientOptions = {}): Sock
     opts = uri;
     uri = undefined;
   }
-  let url: URL;
-  try {
-    // Relative to the page in browsers; "localhost:3000" is http://localhost:3000 in Node.
-    url = resolveUri(uri);
-  } catch {
-    // The engine reports the unusable URI (INVALID_URL) as connect_error, like any failure to connect.
-    return new Manager(uri, opts).socket("/", opts);
-  }
+  // Relative to the page in browsers; in Node "localhost:3000" is http://localhost:3000, and a
+  // URL that cannot name a server throws an INVALID_URL error here, before anything starts.
+  const url = resolveUri(uri);
   const nsp = url.pathname || "/";
   // URL's `host` leaves a default port out, so "http://h" and "http://h:80" share a manager.
   const key = `${url.protocol}//${url.host}${opts.path ?? "/socket.io"}`;

@@ -14,7 +14,7 @@ function invalid(uri: string, why: string): EngineClientError {
  * http://localhost (engine.io-client's default host), which the `hostname`,
  * `port` and `secure` options complete. A relative path, a scheme other than
  * http/https/ws/wss, or what does not parse as a URL throws an `INVALID_URL`
- * error, which the engine reports as its "error" event (so `io()` never throws).
+ * error: `io()` and `new Socket()` throw it at once, before any request.
  */
 export function resolveNodeUri(uri: string | undefined): URL {
   if (!uri) return new URL("http://localhost/");

@@ -88,10 +88,14 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   declare readonly opts: SocketOptions;
   declare readonly platform: Platform;
   /** The endpoint's http(s) URL, with the query of every request (url.ts). */
-  #base!: URL;
+  #base: URL;
   /** Origin and path: names the endpoint in the transport memory (fallback.ts). */
-  #key!: string;
-  #clock: Clock;
+  #key: string;
+  /**
+   * The session's timers: the `clock` option, or in Node the one
+   * `autoUnref` / `useNativeTimers` ask for (the Socket.IO Manager uses them too).
+   */
+  declare readonly clock: Clock;
   /** Packets waiting to leave, with their callbacks; the first `#sent` are in flight. */
   #wb: Outgoing[] = [];
   #sent = 0;
@@ -104,7 +108,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   #probe?: Transport;
   #upgrade?: UpgradeState;
   /** Transports left to try for the first connection. */
-  #todo: TransportName[] = [];
+  #todo: TransportName[];
   #wsFailed = false;
   /** A polling request of this connection got no answer at all. */
   #pollingFailed = false;
@@ -118,16 +122,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     const o = (this.opts = opts || {});
     this.platform = platform;
     this.binaryType = platform.binaryType;
-    this.#clock = o.clock || clock;
-    let base: URL;
-    try {
-      base = endpoint(platform.resolve(uri), o);
-    } catch (err) {
-      // Reported as any failure to connect is, once the caller listens: `io()` never throws.
-      queueMicrotask(() => this.readyState === "opening" && this.#fail(new EngineClientError("INVALID_URL", (err as Error).message)));
-      return;
-    }
-    this.#base = base;
+    this.clock = o.clock || clock;
+    const base = (this.#base = endpoint(platform.resolve(uri), o));
     const key = (this.#key = base.origin + base.pathname);
     let list = o.transports || ["polling", "websocket"];
     if (o.retryWebSocket) failed.delete(key);
@@ -178,7 +174,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     if (this.readyState == "closed") return;
     if (this.#held) return void this.#held.push(p);
     this.emit("packet", p);
-    this.#seen = this.#clock.now();
+    this.#seen = this.clock.now();
     const d = p.data as RawData;
     if (p.type == "open") {
       if (!this.id) this.#handshake(JSON.parse(d as string));
@@ -342,7 +338,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
    * it fires early (no timer per packet).
    */
   #watch(ms: number): void {
-    const c = this.#clock;
+    const c = this.clock;
     this.#timer = c.setTimeout(() => {
       const left = this.#seen + this.#silence - c.now();
       if (left > 0) this.#watch(left);
@@ -382,10 +378,9 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   #end(reason: CloseReason, err?: EngineClientError): void {
     if (this.readyState == "closed") return;
     this.readyState = "closed";
-    this.#clock.clearTimeout(this.#timer);
+    this.clock.clearTimeout(this.#timer);
     this.#dropProbe();
-    // No transport when the URI was invalid.
-    this.transport?.close();
+    this.transport.close();
     if (this.#unload) removeEventListener("beforeunload", this.#unload);
     this.id = null;
     this.#wb = [];
