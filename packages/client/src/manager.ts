@@ -139,6 +139,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return this;
   }
 
+  /** Whether `event` has listeners (component-emitter's method, which socket.io-client's Manager has). */
+  hasListeners(event: keyof ManagerEvents): boolean {
+    return this.listeners(event).length > 0;
+  }
+
   /** Opens the engine session; `fn` learns whether it worked. */
   open(fn?: (err?: Error) => void): this {
     if (this._readyState !== "closed") return this;

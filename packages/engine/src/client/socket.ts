@@ -43,6 +43,12 @@ export interface SocketEvents {
   upgradeError: [err: EngineClientError];
   /** The write buffer is empty. */
   drain: [];
+  /** A packet is queued to leave (a message, or the pong of a ping). */
+  packetCreate: [packet: Packet];
+  /** Queued packets were handed to the transport. */
+  flush: [];
+  /** A packet arrived from the server: the session is alive. */
+  heartbeat: [];
   error: [err: EngineClientError];
   close: [reason: CloseReason, description?: EngineClientError];
 }
@@ -174,6 +180,8 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     if (this.readyState == "closed") return;
     if (this.#held) return void this.#held.push(p);
     this.emit("packet", p);
+    // engine.io-client's sign of life: any packet from the server.
+    this.emit("heartbeat");
     this.#seen = this.clock.now();
     const d = p.data as RawData;
     if (p.type == "open") {
@@ -201,9 +209,11 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     if (sent) for (const p of this.#wb.splice(0, sent)) p.cb?.();
     this.#sent = 0;
     // A drain with nothing of ours in flight (the `5` of an upgrade) may still
-    // find packets that waited for the transport: send them now.
+    // find packets that waited for the transport: send them now. The upgrade's
+    // drain counts as one, as in engine.io-client; a WebSocket that just
+    // opened a session (no id yet) does not.
     if (this.#wb.length) this.#flush();
-    else if (sent) this.emit("drain");
+    else if (sent || this.id) this.emit("drain");
   }
 
   /** @internal */
@@ -348,6 +358,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
 
   #packet(p: Outgoing): void {
     if (this.readyState == "closing" || this.readyState == "closed") return;
+    this.emit("packetCreate", p);
     this.#wb.push(p);
     this.#flush();
   }
@@ -367,6 +378,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
       this.#sent = n;
       // Transports read type and data only.
       t.send(wb.slice(0, n));
+      this.emit("flush");
     }
   }
 
