@@ -57,7 +57,7 @@ afterAll(async () => {
   await new Promise((resolve) => http.close(resolve));
 });
 
-test.each([["websocket"], ["polling"], ["polling", "websocket"]])("transports %s: the same events as engine.io-client, in the same order", async (...transports) => {
+test.each([[["websocket"]], [["polling"]], [["polling", "websocket"]]])("transports %j: the same events as engine.io-client, in the same order", async (transports) => {
   const transport = transports.join(",");
   const opts = { path: "/socket.io", transports: transports as ["websocket"] };
   const duplex = new Socket(url, opts);
