@@ -8,7 +8,7 @@
  */
 import { Manager, type ManagerOptions } from "./manager";
 import { Socket, type SocketOptions } from "./socket";
-import { resolve } from "./url";
+import { resolveUri } from "@duplex/engine/client";
 
 export interface ClientOptions extends ManagerOptions, Partial<SocketOptions> {
   /** A new manager (engine session) even if one exists for this origin. */
@@ -30,7 +30,9 @@ export function io(uri?: string | ClientOptions, opts: ClientOptions = {}): Sock
     opts = uri;
     uri = undefined;
   }
-  const url = resolve(uri);
+  // Relative to the page in browsers; in Node "localhost:3000" is http://localhost:3000, and a
+  // URL that cannot name a server throws an INVALID_URL error here, before anything starts.
+  const url = resolveUri(uri);
   const nsp = url.pathname || "/";
   // URL's `host` leaves a default port out, so "http://h" and "http://h:80" share a manager.
   const key = `${url.protocol}//${url.host}${opts.path ?? "/socket.io"}`;

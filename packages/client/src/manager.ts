@@ -69,7 +69,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** What the current engine's teardown undoes: listeners, the open timer, the decoder. */
   #subs: Array<() => void> = [];
   #skipReconnect = false;
-  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #reconnectTimer: unknown;
   /** The settings of the accessors that are not the backoff's. */
   readonly #settings: { reconnection: boolean; attempts: number; timeout: number | false };
 
@@ -139,6 +139,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
     return this;
   }
 
+  /** Whether `event` has listeners (component-emitter's method, which socket.io-client's Manager has). */
+  hasListeners(event: keyof ManagerEvents): boolean {
+    return this.listeners(event).length > 0;
+  }
+
   /** Opens the engine session; `fn` learns whether it worked. */
   open(fn?: (err?: Error) => void): this {
     if (this._readyState !== "closed") return this;
@@ -164,11 +169,12 @@ export class Manager extends EventEmitter<ManagerEvents> {
     );
     const timeout = this.#settings.timeout;
     if (timeout !== false) {
-      const timer = setTimeout(() => {
+      // The engine's timers: in Node, with autoUnref this one does not keep the process alive.
+      const timer = engine.clock.setTimeout(() => {
         onError(Object.assign(new Error("timeout"), { code: "CONNECT_TIMEOUT" }));
         engine.close();
       }, timeout);
-      this.#subs.push(() => clearTimeout(timer));
+      this.#subs.push(() => engine.clock.clearTimeout(timer));
     }
     return this;
   }
@@ -201,7 +207,7 @@ export class Manager extends EventEmitter<ManagerEvents> {
   _close(): void {
     this.#skipReconnect = true;
     this._reconnecting = false;
-    clearTimeout(this.#reconnectTimer);
+    this.engine?.clock.clearTimeout(this.#reconnectTimer);
     this.#onclose("forced close");
   }
 
@@ -260,7 +266,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
       return;
     }
     this._reconnecting = true;
-    this.#reconnectTimer = setTimeout(() => {
+    // The last engine's timers (a Manager's engines share its options).
+    this.#reconnectTimer = this.engine!.clock.setTimeout(() => {
       if (this.#skipReconnect) return;
       this.emit("reconnect_attempt", backoff.attempts);
       // A "reconnect_attempt" listener may have closed the manager.

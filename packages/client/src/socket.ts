@@ -171,6 +171,11 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     }
   }
 
+  /** Whether `event` has listeners (component-emitter's method, which socket.io-client's Socket has). */
+  hasListeners(event: string): boolean {
+    return this.listeners(event).length > 0;
+  }
+
   get disconnected(): boolean {
     return !this.connected;
   }

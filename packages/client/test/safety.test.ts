@@ -46,7 +46,7 @@ describe("io() arguments", () => {
     expect(opts).toEqual({ forceNew: true, reconnection: false });
   });
 
-  test("a relative URL in Node is a clear error, not a connection to host 'chat'", () => {
-    expect(() => io("/chat")).toThrow(/relative URL needs a page/);
+  test("a relative URL in Node is a clear error (INVALID_URL), not a connection to host 'chat'", () => {
+    expect(() => io("/chat")).toThrow(expect.objectContaining({ code: "INVALID_URL", message: expect.stringMatching(/relative URL needs a page/) }));
   });
 });

@@ -15,6 +15,7 @@ import { MessageType, UID_BYTES, decodeEnvelope, encodeEnvelope, isFrom, toPart,
 import { NodeTracker } from "./nodes";
 import { lazyPacket } from "./packet";
 import { RecoveryStore } from "./recovery-store";
+import { toRedisClients } from "./clients";
 import type { BufferListener, RedisClientLike, RedisSubscriberLike } from "./redis";
 import { Requests } from "./requests";
 
@@ -419,9 +420,15 @@ export class RedisAdapter extends Adapter {
 
 /**
  * Creates the adapter constructor for `io.adapter(…)` from two connected
- * node-redis clients: `pub` sends, `sub` is in subscriber mode. Every Duplex
- * node sharing the same Redis and `key` shares its broadcasts, rooms and
- * cluster requests.
+ * Redis clients: `pub` sends, `sub` is put in subscriber mode. node-redis 4
+ * or later (`createClient()`, `createCluster()`) and ioredis (`new Redis()`,
+ * `new Cluster()`) are accepted, as with @socket.io/redis-adapter. Every
+ * Duplex node sharing the same Redis and `key` shares its broadcasts, rooms
+ * and cluster requests.
+ *
+ * @throws {RedisClientError} at once, for a client of another kind
+ * (`UNSUPPORTED_REDIS_CLIENT`), one not connected (`REDIS_CLIENT_NOT_CONNECTED`),
+ * or one connection given twice (`SAME_REDIS_CLIENT`).
  *
  * @example
  * import { createClient } from "redis";
@@ -432,11 +439,15 @@ export class RedisAdapter extends Adapter {
  * const sub = pub.duplicate();
  * await Promise.all([pub.connect(), sub.connect()]);
  * const io = new Server(3000, { adapter: createAdapter(pub, sub) });
+ *
+ * // or with ioredis:
+ * // const pub = new Redis(); const sub = pub.duplicate();
  */
-export function createAdapter(pub: RedisClientLike, sub: RedisSubscriberLike, opts: RedisAdapterOptions = {}): AdapterConstructor {
+export function createAdapter(pub: object, sub: object, opts: RedisAdapterOptions = {}): AdapterConstructor {
+  const clients = toRedisClients(pub, sub);
   return class extends RedisAdapter {
     constructor(nsp: AdapterNamespace) {
-      super(nsp, pub, sub, opts);
+      super(nsp, clients.pub, clients.sub, opts);
     }
   };
 }

@@ -4,6 +4,7 @@
  */
 export { RedisAdapter, createAdapter, type RedisAdapterOptions } from "./adapter";
 export { RequestError } from "./requests";
+export { RedisClientError, type RedisClientErrorCode } from "./clients";
 export { ENVELOPE_VERSION } from "./envelope";
 export type { RedisClientLike, RedisSubscriberLike, RedisArgument, BufferListener } from "./redis";
 export { setupPrimary, setupWorker, sidOf, type PrimaryOptions, type StickyServer } from "./cluster";

@@ -108,7 +108,7 @@ export class Server<
     this.recoveryOptions = recovery
       ? { maxDisconnectionDuration: recovery.maxDisconnectionDuration ?? 120_000, skipMiddlewares: recovery.skipMiddlewares ?? true }
       : null;
-    this.adapterCtor = opts.adapter ?? Adapter;
+    this.adapterCtor = duplexAdapter(opts.adapter ?? Adapter);
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv as HttpServer | number);
   }
@@ -215,7 +215,7 @@ export class Server<
   adapter(ctor: AdapterConstructor): this;
   adapter(ctor?: AdapterConstructor): AdapterConstructor | this {
     if (ctor === undefined) return this.adapterCtor;
-    this.adapterCtor = ctor;
+    this.adapterCtor = duplexAdapter(ctor);
     for (const nsp of this.nsps.values()) nsp.initAdapter();
     return this;
   }
@@ -420,5 +420,22 @@ export class Server<
 
 function isHttpServer(value: object): value is HttpServer {
   return typeof (value as { listen?: unknown }).listen === "function";
+}
+
+/**
+ * Refuses, at startup, an adapter that is not a Duplex one: a socket.io
+ * adapter (`@socket.io/redis-adapter`'s `createAdapter(…)` returns a plain
+ * function) implements socket.io-adapter's interface, not Duplex's, and
+ * would fail at the first broadcast.
+ */
+function duplexAdapter(ctor: AdapterConstructor): AdapterConstructor {
+  if (ctor === Adapter || (typeof ctor === "function" && ctor.prototype instanceof Adapter)) return ctor;
+  throw Object.assign(
+    new TypeError(
+      "the adapter is not a Duplex adapter (a class extending @duplex/server's Adapter); socket.io adapters do not fit. " +
+        'For Redis, use createAdapter from "@duplex/redis-adapter" instead of "@socket.io/redis-adapter".',
+    ),
+    { code: "NOT_A_DUPLEX_ADAPTER" },
+  );
 }
 

@@ -9,7 +9,15 @@ import { BaseSocket } from "./socket";
 
 export * from "./exports";
 
+/** The absolute URL `uri` means on this page (what `io(uri)` connects to). */
+export function resolveUri(uri?: string): URL {
+  // "host:3000" has no scheme: read it as "//host:3000", as socket.io-client does.
+  if (uri && !/^[a-z]+:\/\/|^\//i.test(uri)) uri = "//" + uri;
+  return new URL(uri || "/", location.href);
+}
+
 const platform: Platform = {
+  resolve: resolveUri,
   // Browsers cannot set WebSocket handshake headers: extraHeaders apply to polling only.
   ws: (url) => new WebSocket(url) as WebSocketLike,
   binaryType: "arraybuffer",

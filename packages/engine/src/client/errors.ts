@@ -10,6 +10,7 @@
  * | `TRANSPORT_ERROR` | a request failed or answered non-200, a WebSocket errored or closed early, the upgrade probe failed; "the server could not be reached" when nothing answered (refused, reset, timeout), "polling works: a proxy blocks WebSocket?" when a websocket-only connection failed where polling is answered |
  * | `PING_TIMEOUT` | the server was silent for pingInterval + pingTimeout |
  * | `PARSER_ERROR` | the server sent a packet this client cannot decode |
+ * | `INVALID_URL` | the URI cannot mean a Socket.IO server's URL (in Node: a relative path, a scheme other than http/https/ws/wss, what does not parse); thrown by `new Socket()` and `io()` |
  */
 // Messages are full, or terse in the browser bundles (issue 5: they are
 // budgeted). A message is written `!globalThis.__DUPLEX_TERSE__ ? long : short`
@@ -25,7 +26,8 @@ export type EngineClientErrorCode =
   | "HANDSHAKE_ERROR"
   | "TRANSPORT_ERROR"
   | "PING_TIMEOUT"
-  | "PARSER_ERROR";
+  | "PARSER_ERROR"
+  | "INVALID_URL";
 
 /**
  * @example

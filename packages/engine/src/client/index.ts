@@ -7,11 +7,22 @@
 import WebSocket from "ws";
 import type { SocketOptions } from "./options";
 import type { Platform, WebSocketLike } from "./platform";
+import { unrefFetch } from "./node-request";
+import { nodeClock } from "./node-timers";
+import { resolveNodeUri } from "./node-url";
 import { BaseSocket } from "./socket";
 
 export * from "./exports";
 
+/**
+ * The absolute URL `uri` means in Node: "localhost:3000" is
+ * http://localhost:3000; throws an `INVALID_URL` EngineClientError for a
+ * relative path, a scheme other than http/https/ws/wss, or what is not a URL.
+ */
+export const resolveUri: (uri?: string) => URL = resolveNodeUri;
+
 const platform: Platform = {
+  resolve: resolveNodeUri,
   ws: (url, headers) => new WebSocket(url, { headers }) as unknown as WebSocketLike,
   // `ws` reports a handshake answered other than 101 as "Unexpected server response: <status>".
   handshakeStatus: (error) => {
@@ -26,6 +37,18 @@ const platform: Platform = {
   },
 };
 
+/** An `autoUnref` client's: its WebSocket's TCP socket and its polling requests do not keep the process alive. */
+const unrefPlatform: Platform = {
+  ...platform,
+  ws: (url, headers) => {
+    const ws = new WebSocket(url, { headers });
+    // ws's public way to the TCP socket: the handshake's response (engine.io-client unrefs the same socket).
+    ws.once("upgrade", (response) => response.socket.unref());
+    return ws as unknown as WebSocketLike;
+  },
+  fetch: unrefFetch,
+};
+
 /**
  * An Engine.IO v4 client session.
  * @example
@@ -36,6 +59,9 @@ const platform: Platform = {
  */
 export class Socket extends BaseSocket {
   constructor(uri?: string | SocketOptions, opts?: SocketOptions) {
-    super(uri, opts, platform);
+    if (uri && typeof uri === "object") [uri, opts] = [undefined, uri];
+    const o = opts || {};
+    const timers = nodeClock(o);
+    super(uri, timers ? { ...o, clock: timers } : o, o.autoUnref ? unrefPlatform : platform);
   }
 }

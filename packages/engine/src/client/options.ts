@@ -45,6 +45,16 @@ export interface SocketOptions {
    * its first frame (the open packet, or `3probe`) before it counts as failed.
    */
   handshakeTimeout?: number;
+  /**
+   * Node only, default false: the client's timers and sockets do not keep
+   * the process alive (engine.io-client's option; Socket.IO's Manager honours it too).
+   */
+  autoUnref?: boolean;
+  /**
+   * Node only, default false: use the timer functions as they were when the
+   * client was loaded, not fake or patched ones installed later.
+   */
+  useNativeTimers?: boolean;
   /** Timers and clock (tests). */
   clock?: Clock;
 }

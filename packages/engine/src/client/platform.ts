@@ -18,7 +18,17 @@ export interface WebSocketLike {
   close(): void;
 }
 
+/** What polling needs of fetch. */
+export type PollingFetch = (url: string, init: RequestInit) => Promise<{ status: number; text(): Promise<string> }>;
+
 export interface Platform {
+  /** Polling requests; the global fetch when absent. */
+  fetch?: PollingFetch;
+  /**
+   * The absolute URL a URI means: relative to the page in browsers; in Node
+   * as node-url.ts reads it. Throws on a URI that cannot mean one.
+   */
+  resolve(uri: string | undefined): URL;
   /** Opens a WebSocket: the global one in browsers, `ws` (with `headers`) in Node. */
   ws(url: string, headers?: Record<string, string>): WebSocketLike;
   /**

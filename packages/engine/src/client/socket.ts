@@ -43,6 +43,12 @@ export interface SocketEvents {
   upgradeError: [err: EngineClientError];
   /** The write buffer is empty. */
   drain: [];
+  /** A packet is queued to leave (a message, or the pong of a ping). */
+  packetCreate: [packet: Packet];
+  /** Queued packets were handed to the transport. */
+  flush: [];
+  /** A packet arrived from the server: the session is alive. */
+  heartbeat: [];
   error: [err: EngineClientError];
   close: [reason: CloseReason, description?: EngineClientError];
 }
@@ -91,7 +97,11 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   #base: URL;
   /** Origin and path: names the endpoint in the transport memory (fallback.ts). */
   #key: string;
-  #clock: Clock;
+  /**
+   * The session's timers: the `clock` option, or in Node the one
+   * `autoUnref` / `useNativeTimers` ask for (the Socket.IO Manager uses them too).
+   */
+  declare readonly clock: Clock;
   /** Packets waiting to leave, with their callbacks; the first `#sent` are in flight. */
   #wb: Outgoing[] = [];
   #sent = 0;
@@ -116,11 +126,11 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     super();
     if (uri && typeof uri == "object") [uri, opts] = [undefined, uri];
     const o = (this.opts = opts || {});
-    const base = (this.#base = endpoint(uri, o));
-    const key = (this.#key = base.origin + base.pathname);
     this.platform = platform;
     this.binaryType = platform.binaryType;
-    this.#clock = o.clock || clock;
+    this.clock = o.clock || clock;
+    const base = (this.#base = endpoint(platform.resolve(uri), o));
+    const key = (this.#key = base.origin + base.pathname);
     let list = o.transports || ["polling", "websocket"];
     if (o.retryWebSocket) failed.delete(key);
     if (failed.has(key) && list[1]) list = list.filter((t) => t != "websocket");
@@ -170,7 +180,9 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     if (this.readyState == "closed") return;
     if (this.#held) return void this.#held.push(p);
     this.emit("packet", p);
-    this.#seen = this.#clock.now();
+    // engine.io-client's sign of life: any packet from the server.
+    this.emit("heartbeat");
+    this.#seen = this.clock.now();
     const d = p.data as RawData;
     if (p.type == "open") {
       if (!this.id) this.#handshake(JSON.parse(d as string));
@@ -197,9 +209,11 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     if (sent) for (const p of this.#wb.splice(0, sent)) p.cb?.();
     this.#sent = 0;
     // A drain with nothing of ours in flight (the `5` of an upgrade) may still
-    // find packets that waited for the transport: send them now.
+    // find packets that waited for the transport: send them now. The upgrade's
+    // drain counts as one, as in engine.io-client; a WebSocket that just
+    // opened a session (no id yet) does not.
     if (this.#wb.length) this.#flush();
-    else if (sent) this.emit("drain");
+    else if (sent || this.id) this.emit("drain");
   }
 
   /** @internal */
@@ -334,7 +348,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
    * it fires early (no timer per packet).
    */
   #watch(ms: number): void {
-    const c = this.#clock;
+    const c = this.clock;
     this.#timer = c.setTimeout(() => {
       const left = this.#seen + this.#silence - c.now();
       if (left > 0) this.#watch(left);
@@ -344,6 +358,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
 
   #packet(p: Outgoing): void {
     if (this.readyState == "closing" || this.readyState == "closed") return;
+    this.emit("packetCreate", p);
     this.#wb.push(p);
     this.#flush();
   }
@@ -363,6 +378,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
       this.#sent = n;
       // Transports read type and data only.
       t.send(wb.slice(0, n));
+      this.emit("flush");
     }
   }
 
@@ -374,7 +390,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   #end(reason: CloseReason, err?: EngineClientError): void {
     if (this.readyState == "closed") return;
     this.readyState = "closed";
-    this.#clock.clearTimeout(this.#timer);
+    this.clock.clearTimeout(this.#timer);
     this.#dropProbe();
     this.transport.close();
     if (this.#unload) removeEventListener("beforeunload", this.#unload);

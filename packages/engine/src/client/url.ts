@@ -4,16 +4,13 @@ let counter = 0;
 
 /**
  * Where the engine is, as the http(s) URL of its path with the query every
- * request carries: scheme, host and port from the URI (http/https/ws/wss),
+ * request carries: scheme, host and port from the URI's absolute URL `u`
+ * (http/https/ws/wss; see the platforms' `resolve`; `u` is changed),
  * overridable by options; the path from `opts.path` (as in engine.io-client,
  * the URI's own path is ignored: for Socket.IO it is the namespace). Its
  * origin and path name the endpoint in the transport memory (fallback.ts).
  */
-export function endpoint(uri: string | undefined, o: SocketOptions): URL {
-  const loc = globalThis.location?.href ?? "http://localhost";
-  // "host:3000" has no scheme: read it as "//host:3000", as engine.io-client does.
-  if (uri && !/^[a-z]+:\/\/|^\//i.test(uri)) uri = "//" + uri;
-  const u = new URL(uri || loc, loc);
+export function endpoint(u: URL, o: SocketOptions): URL {
   // Set before the port: a default port of the final scheme is dropped.
   u.protocol = o.secure ?? /^(https|wss):$/.test(u.protocol) ? "https" : "http";
   const host = o.hostname;

@@ -1,5 +1,6 @@
 import { decodePacket, decodePayload, encodeFrame, encodePayload, payloadLength, SEP } from "../../src/client/codec";
 import { endpoint, transportUrl } from "../../src/client/url";
+import { resolveUri } from "../../src/client/index";
 
 const b64 = (u: Uint8Array) => Buffer.from(u).toString("base64");
 const unb64 = (s: string) => Buffer.from(s, "base64");
@@ -47,7 +48,7 @@ describe("codec (engine.io-protocol v4 packets and payloads)", () => {
 describe("endpoint", () => {
   const url = (uri: string | undefined, o = {}) => {
     const opts = { timestampRequests: false, ...o };
-    return new URL(transportUrl(endpoint(uri, opts), "polling", null, opts));
+    return new URL(transportUrl(endpoint(resolveUri(uri), opts), "polling", null, opts));
   };
 
   test("scheme, host and port from the URI; the path from options, with a trailing slash", () => {
@@ -59,7 +60,7 @@ describe("endpoint", () => {
   });
 
   test("ws/wss map to http/https and back; default ports are dropped", () => {
-    expect(transportUrl(endpoint("wss://h", {}), "websocket", null, {})).toBe("wss://h/engine.io/?EIO=4&transport=websocket");
+    expect(transportUrl(endpoint(resolveUri("wss://h"), {}), "websocket", null, {})).toBe("wss://h/engine.io/?EIO=4&transport=websocket");
     expect(url("ws://h:80").origin).toBe("http://h");
   });
 
@@ -80,7 +81,7 @@ describe("endpoint", () => {
   });
 
   test("timestamps make every polling URL unique", () => {
-    const e = endpoint("http://h", {});
+    const e = endpoint(resolveUri("http://h"), {});
     expect(transportUrl(e, "polling", null, {})).not.toBe(transportUrl(e, "polling", null, {}));
     expect(transportUrl(e, "websocket", "abc", {})).toContain("sid=abc");
   });

@@ -103,7 +103,7 @@ export class PollingTransport implements Transport {
     const what = method + " " + url;
     let status: number, text: string;
     try {
-      const r = await fetch(url, {
+      const r = await (s.platform.fetch || fetch)(url, {
         method,
         // A string body goes as text/plain;charset=UTF-8, which is
         // CORS-safelisted: no preflight unless extraHeaders ask for one.

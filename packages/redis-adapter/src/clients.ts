@@ -1,0 +1,166 @@
+import type { BufferListener, RedisArgument, RedisClientLike, RedisSubscriberLike } from "./redis";
+
+export type RedisClientErrorCode = "UNSUPPORTED_REDIS_CLIENT" | "REDIS_CLIENT_NOT_CONNECTED" | "SAME_REDIS_CLIENT";
+
+/**
+ * `createAdapter` refused its Redis clients. `code` is stable:
+ * `UNSUPPORTED_REDIS_CLIENT` (neither node-redis nor ioredis),
+ * `REDIS_CLIENT_NOT_CONNECTED` (never connected, or closed),
+ * `SAME_REDIS_CLIENT` (one connection given as both: a subscriber cannot publish).
+ */
+export class RedisClientError extends Error {
+  override name = "RedisClientError";
+  constructor(
+    readonly code: RedisClientErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Listener = (err: Error) => void;
+
+/** The part of ioredis (Redis or Cluster, 5 or 6) the adapter uses. */
+interface IoRedisLike {
+  status: string;
+  call(command: string, ...args: RedisArgument[]): Promise<unknown>;
+  callBuffer(command: string, ...args: RedisArgument[]): Promise<unknown>;
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  ssubscribe(...channels: string[]): Promise<unknown>;
+  sunsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+/** The part of a node-redis cluster (createCluster) that differs: commands name the key that picks the node. */
+interface NodeRedisClusterLike extends RedisSubscriberLike {
+  isOpen: boolean;
+  masters: unknown;
+  sendCommand(firstKey: RedisArgument | undefined, isReadonly: boolean, args: ReadonlyArray<RedisArgument>, options?: object): Promise<unknown>;
+}
+
+type Kind = "node-redis" | "node-redis cluster" | "ioredis";
+
+function kindOf(client: unknown): Kind | undefined {
+  if (typeof client !== "object" || client === null) return undefined;
+  const c = client as Record<string, unknown>;
+  if (typeof c.callBuffer === "function" && typeof c.status === "string") return "ioredis";
+  if (typeof c.sendCommand === "function" && typeof c.isOpen === "boolean") return "masters" in c ? "node-redis cluster" : "node-redis";
+  return undefined;
+}
+
+function isOpen(client: object, kind: Kind): boolean {
+  // ioredis: "wait" is a lazyConnect client never connected, "end" one closed for good.
+  if (kind === "ioredis") return !["wait", "end"].includes((client as IoRedisLike).status);
+  return (client as { isOpen: boolean }).isOpen;
+}
+
+/** The key that places a command in a cluster: the channel of a publish, the first key of a script, else the first argument. */
+function firstKey(args: ReadonlyArray<RedisArgument>): RedisArgument | undefined {
+  return String(args[0]).toUpperCase() === "EVAL" ? args[3] : args[1];
+}
+
+function ioredisPublisher(client: IoRedisLike): RedisClientLike {
+  return {
+    // A typeMapping asks for Buffers (recovery-store.ts): ioredis's *Buffer variant answers with them.
+    sendCommand: ([command, ...args], options) =>
+      options?.typeMapping ? client.callBuffer(String(command), ...args) : client.call(String(command), ...args),
+    on: (event, listener) => client.on(event, listener as Listener),
+    off: (event, listener) => client.off(event, listener as Listener),
+  };
+}
+
+/** ioredis delivers every channel's messages through one event: dispatch them by channel. */
+function ioredisSubscriber(client: IoRedisLike): RedisSubscriberLike {
+  const byChannel = new Map<string, Set<BufferListener>>();
+  const deliver = (channel: Buffer, message: Buffer) => {
+    for (const listener of byChannel.get(channel.toString()) ?? []) listener(message, channel);
+  };
+  client.on("messageBuffer", deliver);
+  client.on("smessageBuffer", deliver);
+  const add = (channels: string[], listener: BufferListener) => {
+    for (const channel of channels) {
+      const set = byChannel.get(channel) ?? new Set();
+      set.add(listener);
+      byChannel.set(channel, set);
+    }
+  };
+  const remove = (channels: string[], listener: BufferListener) => {
+    for (const channel of channels) {
+      const set = byChannel.get(channel);
+      set?.delete(listener);
+      if (set?.size === 0) byChannel.delete(channel);
+    }
+  };
+  return {
+    subscribe: async (channels, listener) => {
+      add(channels, listener);
+      await client.subscribe(...channels);
+    },
+    unsubscribe: async (channels, listener) => {
+      remove(channels, listener);
+      await client.unsubscribe(...channels);
+    },
+    sSubscribe: async (channels, listener) => {
+      add(channels, listener);
+      await client.ssubscribe(...channels);
+    },
+    sUnsubscribe: async (channels, listener) => {
+      remove(channels, listener);
+      await client.sunsubscribe(...channels);
+    },
+    on: (event, listener) => client.on(event, listener as Listener),
+    off: (event, listener) => client.off(event, listener as Listener),
+  };
+}
+
+function clusterPublisher(cluster: NodeRedisClusterLike): RedisClientLike {
+  return {
+    sendCommand: (args, options) => cluster.sendCommand(firstKey(args), false, args, options),
+    on: (event, listener) => cluster.on(event, listener),
+    off: (event, listener) => cluster.off(event, listener),
+  };
+}
+
+/**
+ * Checks the two clients `createAdapter` was given and puts them in the
+ * shape the adapter speaks (node-redis's): node-redis 4 or later
+ * (`createClient`, `createCluster`) as they are, ioredis (`Redis`,
+ * `Cluster`) wrapped. Both must be connected (or connecting), and be two
+ * connections: `sub` is put in subscriber mode.
+ */
+export function toRedisClients(pub: unknown, sub: unknown): { pub: RedisClientLike; sub: RedisSubscriberLike } {
+  const kinds: Kind[] = [];
+  for (const [role, client] of [["pub", pub], ["sub", sub]] as const) {
+    const kind = kindOf(client);
+    if (kind === undefined) {
+      throw new RedisClientError(
+        "UNSUPPORTED_REDIS_CLIENT",
+        `createAdapter(pub, sub): ${role} is not a node-redis client (createClient, createCluster) or an ioredis client (new Redis(), new Cluster()); got ${describe(client)}`,
+      );
+    }
+    if (!isOpen(client as object, kind)) {
+      throw new RedisClientError(
+        "REDIS_CLIENT_NOT_CONNECTED",
+        `createAdapter(pub, sub): the ${kind} client given as ${role} is not connected; ` +
+          (kind === "ioredis" ? "call connect() (lazyConnect) or pass an open client" : "await client.connect() first"),
+      );
+    }
+    kinds.push(kind);
+  }
+  if (pub === sub) {
+    throw new RedisClientError("SAME_REDIS_CLIENT", "createAdapter(pub, sub): pub and sub must be two connections (sub = pub.duplicate()): a subscribed connection cannot publish");
+  }
+  const wrap = <T>(client: unknown, kind: Kind, io: (c: IoRedisLike) => T, cluster: (c: NodeRedisClusterLike) => T): T =>
+    kind === "ioredis" ? io(client as IoRedisLike) : kind === "node-redis cluster" ? cluster(client as NodeRedisClusterLike) : (client as T);
+  return {
+    pub: wrap(pub, kinds[0], ioredisPublisher, clusterPublisher),
+    sub: wrap<RedisSubscriberLike>(sub, kinds[1], ioredisSubscriber, (c) => c),
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== "object") return String(value);
+  return value.constructor?.name ? `a ${value.constructor.name}` : "an object";
+}
