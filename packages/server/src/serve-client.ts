@@ -10,8 +10,9 @@ const debug = createDebug("duplex:server:serve-client");
 /**
  * The browser files socket.io serves at `<path>/…`, and the @duplex/client
  * bundle each one is (see scripts/bundle.mjs). @duplex/client builds minified
- * bundles only, so socket.io.js is the minified script too; source maps are
- * served when the package has them.
+ * bundles only, so socket.io.js is the minified script too. The bundles carry
+ * no sourceMappingURL comment; each script is answered with a `SourceMap`
+ * header naming its map under the name the script was asked for.
  */
 const FILES: Readonly<Record<string, string>> = {
   "socket.io.js": "duplex.min.js",
@@ -120,6 +121,7 @@ export function serveClientFile(name: string, req: IncomingMessage, res: ServerR
         ETag: file.etag,
         Vary: "Accept-Encoding",
       };
+      if (!name.endsWith(".map")) headers.SourceMap = `${name}.map`;
       if (ifNoneMatch === file.etag || ifNoneMatch === `W/${file.etag}`) {
         res.writeHead(304, headers).end();
         return;

@@ -63,14 +63,28 @@ describe("serveClient: the browser client at <path>/socket.io.js", () => {
         expect(res.headers.get("cache-control")).toBe("public, max-age=0");
         expect(res.headers.get("content-encoding")).toBeNull();
         expect(res.body.equals(bytes)).toBe(true);
+        // The script names its map in a header, under the name it was served as.
+        expect(res.headers.get("sourcemap")).toBe(`${name}.map`);
         const etag = res.headers.get("etag")!;
         expect(etag).toMatch(/^"[\w-]+"$/);
         expect((await get(`${s.base}/socket.io/${name}`, { "If-None-Match": etag })).status).toBe(304);
         expect((await get(`${s.base}/socket.io/${name}`, { "If-None-Match": `W/${etag}` })).status).toBe(304);
         expect((await get(`${s.base}/socket.io/${name}`, { "If-None-Match": '"other"' })).status).toBe(200);
       }
-      // Not a bundle of @duplex/client (no source maps are built): 404, not the engine's 400.
-      expect((await get(`${s.base}/socket.io/socket.io.min.js.map`)).status).toBe(404);
+      for (const [name, bundle] of [
+        ["socket.io.js.map", "duplex.min.js.map"],
+        ["socket.io.min.js.map", "duplex.min.js.map"],
+        ["socket.io.esm.min.js.map", "duplex.esm.min.js.map"],
+      ] as const) {
+        const res = await get(`${s.base}/socket.io/${name}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+        expect(res.body.equals(readFileSync(join(DIST, bundle)))).toBe(true);
+        const map = JSON.parse(res.body.toString("utf8")) as { version: number; sources: string[]; sourcesContent: string[] };
+        expect(map.version).toBe(3);
+        expect(map.sources).toContain("../src/manager.ts");
+        expect(map.sourcesContent).toHaveLength(map.sources.length);
+      }
     } finally {
       await stop(s);
     }
