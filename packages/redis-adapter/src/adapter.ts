@@ -125,7 +125,7 @@ export class RedisAdapter extends Adapter {
     this.state = "open";
     const channels = [this.channel, this.ownChannel];
     try {
-      await (this.sharded ? this.sub.sSubscribe(channels, this.onMessage, true) : this.sub.subscribe(channels, this.onMessage, true));
+      await (this.sharded ? this.eachShard(channels, (one) => this.sub.sSubscribe(one, this.onMessage, true)) : this.sub.subscribe(channels, this.onMessage, true));
     } catch (err) {
       this.reportError(err as Error);
     }
@@ -140,6 +140,16 @@ export class RedisAdapter extends Adapter {
     }, this.heartbeatInterval).unref();
   }
 
+  /**
+   * One SSUBSCRIBE / SUNSUBSCRIBE per channel: on a Redis Cluster a sharded
+   * channel lives in its hash slot, and one command naming channels of two
+   * slots is refused with CROSSSLOT (the namespace channel and this node's
+   * response channel hash apart).
+   */
+  private async eachShard(channels: string[], command: (one: string[]) => Promise<void>): Promise<void> {
+    await Promise.all(channels.map((channel) => command([channel])));
+  }
+
   override async close(): Promise<void> {
     if (this.state === "closed") return;
     const wasOpen = this.state === "open";
@@ -150,7 +160,7 @@ export class RedisAdapter extends Adapter {
     if (wasOpen) {
       this.publish(MessageType.ADAPTER_CLOSE, {});
       const channels = [this.channel, this.ownChannel];
-      await (this.sharded ? this.sub.sUnsubscribe(channels, this.onMessage, true) : this.sub.unsubscribe(channels, this.onMessage, true)).catch(
+      await (this.sharded ? this.eachShard(channels, (one) => this.sub.sUnsubscribe(one, this.onMessage, true)) : this.sub.unsubscribe(channels, this.onMessage, true)).catch(
         (err: Error) => debug("unsubscribe failed: %s", err.message),
       );
     }

@@ -1,0 +1,157 @@
+// The adapter on a real Redis Cluster (3 masters, no replicas, on ports of the
+// test's own) through the cluster clients socket.io's adapter users have:
+// node-redis createCluster and ioredis Cluster, with classic and sharded
+// pub/sub. Two Duplex nodes, socket.io-client 4.8.4 sockets on each:
+// broadcasts, room broadcasts and cluster requests cross the nodes.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Cluster } from "ioredis";
+import { createCluster } from "redis";
+import { Server } from "@duplex/server";
+import { createAdapter } from "@duplex/redis-adapter";
+import { accepting, freePort } from "./support/redis";
+import { closeAllClients, connect, receivedWhen } from "./support/clients";
+
+type Kind = "node-redis" | "ioredis";
+
+const MASTERS = 3;
+let dir: string;
+const ports: number[] = [];
+const pids: number[] = [];
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+let keyCounter = 0;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function redisCli(args: string[]): string {
+  const result = spawnSync("redis-cli", args, { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`redis-cli ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "duplex-redis-cluster-"));
+  for (let i = 0; i < MASTERS; i++) {
+    const port = await freePort();
+    const started = spawnSync("redis-server", [
+      "--port", String(port), "--bind", "127.0.0.1",
+      "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", "2000",
+      "--save", "", "--appendonly", "no",
+      "--daemonize", "yes", "--pidfile", join(dir, `${port}.pid`), "--dir", dir, "--logfile", join(dir, `${port}.log`),
+    ]);
+    if (started.status !== 0) throw new Error(`redis-server failed: ${started.stderr}`);
+    ports.push(port);
+    await accepting(port);
+    // The pidfile is written right after the daemon starts listening.
+    for (let tries = 0; tries < 250; tries++) {
+      try {
+        pids.push(Number(readFileSync(join(dir, `${port}.pid`), "utf8").trim()));
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }
+  redisCli(["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
+  // Every master must agree the slots are covered before a client can route to it.
+  for (let tries = 0; ; tries++) {
+    if (ports.every((p) => redisCli(["-p", String(p), "cluster", "info"]).includes("cluster_state:ok"))) break;
+    if (tries > 250) throw new Error("the Redis Cluster never reached cluster_state:ok");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}, 20_000);
+
+afterAll(async () => {
+  for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGTERM");
+  for (const pid of pids) while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  closeAllClients();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A connected pub/sub pair of cluster clients of `kind`. */
+async function clusterClients(kind: Kind, sharded: boolean): Promise<[object, object]> {
+  const nodes = ports.map((port) => ({ host: "127.0.0.1", port }));
+  if (kind === "ioredis") {
+    // ioredis sends SSUBSCRIBE to each shard only with shardedSubscribers (off by default).
+    const pub = new Cluster(nodes, { shardedSubscribers: sharded });
+    const sub = pub.duplicate();
+    await Promise.all([pub, sub].map((c) => new Promise((resolve) => c.once("ready", resolve))));
+    cleanups.push(() => Promise.all([pub.quit(), sub.quit()]));
+    return [pub, sub];
+  }
+  const pub = createCluster({ rootNodes: ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })) });
+  const sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  cleanups.push(() => Promise.all([pub.quit(), sub.quit()]));
+  return [pub, sub];
+}
+
+async function startNode(kind: Kind, key: string, sharded: boolean): Promise<{ io: Server; url: string }> {
+  const [pub, sub] = await clusterClients(kind, sharded);
+  const http = createServer();
+  const io = new Server(http, { adapter: createAdapter(pub, sub, { key, sharded, heartbeatInterval: 200 }) });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => new Promise((resolve) => io.close(() => resolve(undefined))));
+  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+}
+
+/** Until both nodes count each other (the initial heartbeat is answered at once). */
+async function bothSee(a: Server, b: Server): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await a.of("/").adapter.serverCount()) === 2 && (await b.of("/").adapter.serverCount()) === 2) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the nodes never saw each other");
+}
+
+describe.each<[Kind, Kind, boolean]>([
+  ["node-redis", "node-redis", false],
+  ["node-redis", "node-redis", true],
+  ["ioredis", "ioredis", false],
+  ["ioredis", "ioredis", true],
+  ["node-redis", "ioredis", true],
+])("Redis Cluster: node A on %s, node B on %s, sharded %s", (kindA, kindB, sharded) => {
+  test("broadcasts, room broadcasts, fetchSockets and serverSideEmitWithAck cross the nodes", async () => {
+    const key = `cluster${++keyCounter}`;
+    const a = await startNode(kindA, key, sharded);
+    const b = await startNode(kindB, key, sharded);
+    await bothSee(a.io, b.io);
+    a.io.on("ping?", (answer: (value: string) => void) => answer("pong from A"));
+    b.io.on("ping?", (answer: (value: string) => void) => answer("pong from B"));
+    b.io.on("connection", (socket) => socket.join("room"));
+    const onA = await connect(a.url);
+    const onB = await connect(b.url);
+
+    a.io.emit("all", 1, Buffer.from([1, 2]));
+    a.io.to("room").emit("room", "x");
+    a.io.to("elsewhere").emit("room", "nobody");
+    await receivedWhen(onA, "all");
+    await receivedWhen(onB, "all");
+    await receivedWhen(onB, "room");
+    expect(onA.received).toEqual([["all", 1, Buffer.from([1, 2])]]);
+    expect(onB.received.filter((event) => event[0] !== "all")).toEqual([["room", "x"]]);
+    expect(onB.received.find((event) => event[0] === "all")).toEqual(["all", 1, Buffer.from([1, 2])]);
+
+    const everyone = await a.io.fetchSockets();
+    expect(everyone.map((s) => s.id).sort()).toEqual([onA.id, onB.id].sort());
+    const inRoom = await a.io.in("room").fetchSockets();
+    expect(inRoom.map((s) => s.id)).toEqual([onB.id]);
+    expect(await a.io.serverSideEmitWithAck("ping?")).toEqual(["pong from B"]);
+    expect(await b.io.serverSideEmitWithAck("ping?")).toEqual(["pong from A"]);
+  });
+});
