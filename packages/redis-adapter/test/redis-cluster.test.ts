@@ -2,7 +2,8 @@
 // test's own) through the cluster clients socket.io's adapter users have:
 // node-redis createCluster and ioredis Cluster, with classic and sharded
 // pub/sub. Two Duplex nodes, socket.io-client 4.8.4 sockets on each:
-// broadcasts, room broadcasts and cluster requests cross the nodes.
+// broadcasts, room broadcasts and cluster requests cross the nodes; and the
+// connection-state-recovery store (its keys share one hash slot) on each client.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -13,6 +14,8 @@ import { Cluster } from "ioredis";
 import { createCluster } from "redis";
 import { Server } from "@duplex/server";
 import { createAdapter } from "@duplex/redis-adapter";
+import { toRedisClients } from "../src/clients";
+import { RecoveryStore } from "../src/recovery-store";
 import { accepting, freePort } from "./support/redis";
 import { closeAllClients, connect, receivedWhen } from "./support/clients";
 
@@ -154,4 +157,16 @@ describe.each<[Kind, Kind, boolean]>([
     expect(await a.io.serverSideEmitWithAck("ping?")).toEqual(["pong from B"]);
     expect(await b.io.serverSideEmitWithAck("ping?")).toEqual(["pong from A"]);
   });
+});
+
+test.each<[Kind]>([["node-redis"], ["ioredis"]])("Redis Cluster, %s: the recovery store keeps a session and the packets it missed", async (kind) => {
+  const [pub, sub] = await clusterClients(kind, false);
+  const store = new RecoveryStore(toRedisClients(pub, sub).pub, `recovery${++keyCounter}`, "/", Buffer.alloc(16, 1), 10_000);
+  await store.append("o1", [], undefined, ["first", "o1"]);
+  await store.persistSession({ sid: "s", pid: "p", rooms: ["s", "room"], data: { user: 1 } });
+  await store.append("o2", ["room"], undefined, ["second", Buffer.from([7]), "o2"]);
+  await store.append("o3", ["other"], undefined, ["not for it", "o3"]);
+  const restored = await store.restoreSession("p", "o1");
+  expect(restored).toEqual({ sid: "s", pid: "p", rooms: ["s", "room"], data: { user: 1 }, missedPackets: [["second", Buffer.from([7]), "o2"]] });
+  expect(await store.restoreSession("p", "o1")).toBeNull();
 });
