@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
 import { Server as OfficialServer } from "socket.io";
 import { Server as DuplexServer } from "@duplex/server";
 import { io, type ClientOptions, type Manager, type Socket } from "@duplex/client";
@@ -116,4 +117,21 @@ export function collect<T = unknown>(n: number): { fn: (arg: T) => void; done: P
       if (seen.length === n) resolve(seen);
     },
   };
+}
+
+/** A Socket.IO server by hand: the handshake and a CONNECT answer, then silence (it never pings). */
+export async function silentServer(pingInterval: number, pingTimeout: number): Promise<string> {
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  await new Promise((resolve) => wss.once("listening", resolve));
+  wss.on("connection", (ws: WebSocket) => {
+    ws.send(`0${JSON.stringify({ sid: "eio1", upgrades: [], pingInterval, pingTimeout, maxPayload: 1e6 })}`);
+    ws.on("message", (data) => {
+      if (String(data).startsWith("40")) ws.send('40{"sid":"sio1"}');
+    });
+  });
+  onCleanup(() => {
+    for (const ws of wss.clients) ws.terminate();
+    return new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
 }

@@ -1,9 +1,8 @@
 import { createServer as createTcpServer, type Socket as TcpSocket } from "node:net";
 import type { AddressInfo } from "node:net";
-import { WebSocketServer, type WebSocket } from "ws";
 import { freePort } from "../../../test-support/net";
 import { quiet, stopwatch, within } from "../../../test-support/timing";
-import { SERVERS, client, closeAll, collect, connected, onCleanup, once, startServer, type AnyServer } from "./helpers";
+import { SERVERS, client, closeAll, collect, connected, onCleanup, once, silentServer, startServer, type AnyServer } from "./helpers";
 
 /**
  * The client's timers with real timers and real sockets on 127.0.0.1, the
@@ -18,23 +17,6 @@ afterEach(() => closeAll());
 /** How late an event may come on a loaded machine and still count. */
 const LATE = 3000;
 const WS = { transports: ["websocket" as const] };
-
-/** A Socket.IO server by hand: the handshake and a CONNECT answer, then silence (it never pings). */
-async function silentServer(pingInterval: number, pingTimeout: number): Promise<string> {
-  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-  await new Promise((resolve) => wss.once("listening", resolve));
-  wss.on("connection", (ws: WebSocket) => {
-    ws.send(`0${JSON.stringify({ sid: "eio1", upgrades: [], pingInterval, pingTimeout, maxPayload: 1e6 })}`);
-    ws.on("message", (data) => {
-      if (String(data).startsWith("40")) ws.send('40{"sid":"sio1"}');
-    });
-  });
-  onCleanup(() => {
-    for (const ws of wss.clients) ws.terminate();
-    return new Promise<void>((resolve) => wss.close(() => resolve()));
-  });
-  return `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
-}
 
 /** A TCP server that accepts connections and never answers: no handshake ever completes. */
 async function blackHole(): Promise<string> {

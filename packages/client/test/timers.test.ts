@@ -1,6 +1,4 @@
-import type { AddressInfo } from "node:net";
-import { WebSocketServer, type WebSocket } from "ws";
-import { client, closeAll, collect, connected, onCleanup, once, startServer, type AnyServer, type Harness } from "./helpers";
+import { client, closeAll, collect, connected, once, silentServer, startServer, type AnyServer, type Harness } from "./helpers";
 
 /**
  * Timing logic under jest fake timers: heartbeat, reconnection delay, ack
@@ -17,23 +15,6 @@ afterEach(async () => {
 });
 
 const WS = { transports: ["websocket" as const] };
-
-/** A Socket.IO server by hand: the handshake and a CONNECT answer, then silence (it never pings). */
-async function silentServer(pingInterval: number, pingTimeout: number): Promise<string> {
-  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-  await new Promise((resolve) => wss.once("listening", resolve));
-  wss.on("connection", (ws: WebSocket) => {
-    ws.send(`0${JSON.stringify({ sid: "eio1", upgrades: [], pingInterval, pingTimeout, maxPayload: 1e6 })}`);
-    ws.on("message", (data) => {
-      if (String(data).startsWith("40")) ws.send('40{"sid":"sio1"}');
-    });
-  });
-  onCleanup(() => {
-    for (const ws of wss.clients) ws.terminate();
-    return new Promise<void>((resolve) => wss.close(() => resolve()));
-  });
-  return `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
-}
 
 test('a server silent for pingInterval + pingTimeout: "disconnect" with "ping timeout"', async () => {
   const socket = client(await silentServer(300, 200), WS);

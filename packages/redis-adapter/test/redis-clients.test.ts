@@ -3,16 +3,13 @@
 // cluster requests between two Duplex nodes on a redis-server of the test's
 // own, with socket.io-client 4.8.4 sockets; and the clear, coded refusal of
 // anything else at createAdapter (never a crash at the first broadcast).
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { Server } from "@duplex/server";
+import type { Server } from "@duplex/server";
 import { createAdapter, RedisClientError } from "@duplex/redis-adapter";
-import { toRedisClients } from "../src/clients";
-import { RecoveryStore } from "../src/recovery-store";
 import { startRedis, type RedisServer } from "./support/redis";
 import { closeAllClients, connect, receivedWhen } from "./support/clients";
+import { bothSee, recoveryRoundTrip, startAdapterNode } from "./support/adapter-nodes";
 
 type Kind = "node-redis" | "ioredis";
 
@@ -50,21 +47,7 @@ async function clients(kind: Kind): Promise<[object, object]> {
 }
 
 async function startNode(kind: Kind, key: string, sharded: boolean): Promise<{ io: Server; url: string }> {
-  const [pub, sub] = await clients(kind);
-  const http = createServer();
-  const io = new Server(http, { adapter: createAdapter(pub, sub, { key, sharded, heartbeatInterval: 200 }) });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  cleanups.push(() => new Promise((resolve) => io.close(() => resolve(undefined))));
-  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
-}
-
-/** Until both nodes count each other (the initial heartbeat is answered at once). */
-async function bothSee(a: Server, b: Server): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await a.of("/").adapter.serverCount()) === 2 && (await b.of("/").adapter.serverCount()) === 2) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the nodes never saw each other");
+  return startAdapterNode(await clients(kind), { key, sharded }, (close) => cleanups.push(close));
 }
 
 describe.each<[Kind, Kind, boolean]>([
@@ -99,15 +82,9 @@ describe.each<[Kind, Kind, boolean]>([
 
 test.each<[Kind]>([["ioredis"], ["node-redis"]])("%s: the recovery store keeps a session and the packets it missed (binary replies)", async (kind) => {
   const [pub, sub] = await clients(kind);
-  const store = new RecoveryStore(toRedisClients(pub, sub).pub, `recovery${++keyCounter}`, "/", Buffer.alloc(16, 1), 10_000);
-  await store.append("o1", [], undefined, ["first", "o1"]);
-  await store.persistSession({ sid: "s", pid: "p", rooms: ["s", "room"], data: { user: 1 } });
-  await store.append("o2", ["room"], undefined, ["second", Buffer.from([7]), "o2"]);
-  await store.append("o3", ["other"], undefined, ["not for it", "o3"]);
-  const restored = await store.restoreSession("p", "o1");
+  const [restored, again] = await recoveryRoundTrip([pub, sub], `recovery${++keyCounter}`);
   expect(restored).toEqual({ sid: "s", pid: "p", rooms: ["s", "room"], data: { user: 1 }, missedPackets: [["second", Buffer.from([7]), "o2"]] });
-  // GETDEL: a session is restored once.
-  expect(await store.restoreSession("p", "o1")).toBeNull();
+  expect(again).toBeNull();
 });
 
 describe("clients createAdapter refuses, with a code", () => {

@@ -6,18 +6,14 @@
 // connection-state-recovery store (its keys share one hash slot) on each client.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster } from "ioredis";
 import { createCluster } from "redis";
-import { Server } from "@duplex/server";
-import { createAdapter } from "@duplex/redis-adapter";
-import { toRedisClients } from "../src/clients";
-import { RecoveryStore } from "../src/recovery-store";
-import { accepting, freePort } from "./support/redis";
+import type { Server } from "@duplex/server";
+import { accepting, alive, freePort } from "./support/redis";
 import { closeAllClients, connect, receivedWhen } from "./support/clients";
+import { bothSee, recoveryRoundTrip, startAdapterNode } from "./support/adapter-nodes";
 
 type Kind = "node-redis" | "ioredis";
 
@@ -27,15 +23,6 @@ const ports: number[] = [];
 const pids: number[] = [];
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 let keyCounter = 0;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function redisCli(args: string[]): string {
   const result = spawnSync("redis-cli", args, { encoding: "utf8" });
@@ -105,21 +92,7 @@ async function clusterClients(kind: Kind, sharded: boolean): Promise<[object, ob
 }
 
 async function startNode(kind: Kind, key: string, sharded: boolean): Promise<{ io: Server; url: string }> {
-  const [pub, sub] = await clusterClients(kind, sharded);
-  const http = createServer();
-  const io = new Server(http, { adapter: createAdapter(pub, sub, { key, sharded, heartbeatInterval: 200 }) });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  cleanups.push(() => new Promise((resolve) => io.close(() => resolve(undefined))));
-  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
-}
-
-/** Until both nodes count each other (the initial heartbeat is answered at once). */
-async function bothSee(a: Server, b: Server): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await a.of("/").adapter.serverCount()) === 2 && (await b.of("/").adapter.serverCount()) === 2) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the nodes never saw each other");
+  return startAdapterNode(await clusterClients(kind, sharded), { key, sharded }, (close) => cleanups.push(close));
 }
 
 describe.each<[Kind, Kind, boolean]>([
@@ -161,12 +134,7 @@ describe.each<[Kind, Kind, boolean]>([
 
 test.each<[Kind]>([["node-redis"], ["ioredis"]])("Redis Cluster, %s: the recovery store keeps a session and the packets it missed", async (kind) => {
   const [pub, sub] = await clusterClients(kind, false);
-  const store = new RecoveryStore(toRedisClients(pub, sub).pub, `recovery${++keyCounter}`, "/", Buffer.alloc(16, 1), 10_000);
-  await store.append("o1", [], undefined, ["first", "o1"]);
-  await store.persistSession({ sid: "s", pid: "p", rooms: ["s", "room"], data: { user: 1 } });
-  await store.append("o2", ["room"], undefined, ["second", Buffer.from([7]), "o2"]);
-  await store.append("o3", ["other"], undefined, ["not for it", "o3"]);
-  const restored = await store.restoreSession("p", "o1");
+  const [restored, again] = await recoveryRoundTrip([pub, sub], `recovery${++keyCounter}`);
   expect(restored).toEqual({ sid: "s", pid: "p", rooms: ["s", "room"], data: { user: 1 }, missedPackets: [["second", Buffer.from([7]), "o2"]] });
-  expect(await store.restoreSession("p", "o1")).toBeNull();
+  expect(again).toBeNull();
 });

@@ -14,7 +14,7 @@ export const unrefFetch: PollingFetch = (url, init) =>
     const target = new URL(url);
     const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
     // As fetch sends a string body (engine.io-protocol v4 polling payloads are text).
-    if (init.body != null) headers["content-type"] ??= "text/plain;charset=UTF-8";
+    if (init.body !== undefined && init.body !== null) headers["content-type"] ??= "text/plain;charset=UTF-8";
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
     const req = send(target, { method: init.method, headers, signal: init.signal ?? undefined }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];

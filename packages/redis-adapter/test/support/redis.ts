@@ -7,7 +7,8 @@ import { accepting, freePort } from "../../../../test-support/net";
 
 export { accepting, freePort };
 
-function alive(pid: number): boolean {
+/** Whether the process `pid` still exists. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
