@@ -1,12 +1,15 @@
 import type { BufferListener, RedisArgument, RedisClientLike, RedisSubscriberLike } from "./redis";
 
-export type RedisClientErrorCode = "UNSUPPORTED_REDIS_CLIENT" | "REDIS_CLIENT_NOT_CONNECTED" | "SAME_REDIS_CLIENT";
+export type RedisClientErrorCode = "UNSUPPORTED_REDIS_CLIENT" | "REDIS_CLIENT_NOT_CONNECTED" | "SAME_REDIS_CLIENT" | "SHARDED_SUBSCRIBERS_REQUIRED";
 
 /**
  * `createAdapter` refused its Redis clients. `code` is stable:
  * `UNSUPPORTED_REDIS_CLIENT` (neither node-redis nor ioredis),
  * `REDIS_CLIENT_NOT_CONNECTED` (never connected, or closed),
- * `SAME_REDIS_CLIENT` (one connection given as both: a subscriber cannot publish).
+ * `SAME_REDIS_CLIENT` (one connection given as both: a subscriber cannot publish),
+ * `SHARDED_SUBSCRIBERS_REQUIRED` (`sharded: true` with an ioredis Cluster
+ * created without `shardedSubscribers: true`, which never sends SSUBSCRIBE
+ * to the shards: the nodes would not hear each other).
  */
 export class RedisClientError extends Error {
   override name = "RedisClientError";
@@ -23,6 +26,8 @@ type Listener = (err: Error) => void;
 /** The part of ioredis (Redis or Cluster, 5 or 6) the adapter uses. */
 interface IoRedisLike {
   status: string;
+  isCluster?: boolean;
+  options?: { shardedSubscribers?: boolean };
   call(command: string, ...args: RedisArgument[]): Promise<unknown>;
   callBuffer(command: string, ...args: RedisArgument[]): Promise<unknown>;
   subscribe(...channels: string[]): Promise<unknown>;
@@ -150,10 +155,10 @@ function clusterPublisher(cluster: NodeRedisClusterLike, version4: boolean): Red
  * Checks the two clients `createAdapter` was given and puts them in the
  * shape the adapter speaks (node-redis 5's): node-redis 5 or later
  * (`createClient`, `createCluster`) as they are, node-redis 4 and ioredis
- * (`Redis`, `Cluster`) wrapped. Both must be connected (or connecting), and be two
- * connections: `sub` is put in subscriber mode.
+ * (`Redis`, `Cluster`) wrapped. Both must be connected (or connecting), and
+ * be two connections: `sub` is put in subscriber mode, sharded or not.
  */
-export function toRedisClients(pub: unknown, sub: unknown): { pub: RedisClientLike; sub: RedisSubscriberLike } {
+export function toRedisClients(pub: unknown, sub: unknown, sharded = false): { pub: RedisClientLike; sub: RedisSubscriberLike } {
   const kinds: Kind[] = [];
   for (const [role, client] of [["pub", pub], ["sub", sub]] as const) {
     const kind = kindOf(client);
@@ -174,6 +179,13 @@ export function toRedisClients(pub: unknown, sub: unknown): { pub: RedisClientLi
   }
   if (pub === sub) {
     throw new RedisClientError("SAME_REDIS_CLIENT", "createAdapter(pub, sub): pub and sub must be two connections (sub = pub.duplicate()): a subscribed connection cannot publish");
+  }
+  const ioredisSub = sub as IoRedisLike;
+  if (sharded && kinds[1] === "ioredis" && ioredisSub.isCluster === true && ioredisSub.options?.shardedSubscribers !== true) {
+    throw new RedisClientError(
+      "SHARDED_SUBSCRIBERS_REQUIRED",
+      "createAdapter(pub, sub, { sharded: true }): create the ioredis Cluster with { shardedSubscribers: true }; without it ioredis does not send SSUBSCRIBE to each shard and the nodes never hear each other",
+    );
   }
   return { pub: publisher(pub, kinds[0]), sub: kinds[1] === "ioredis" ? ioredisSubscriber(sub as IoRedisLike) : (sub as RedisSubscriberLike) };
 }

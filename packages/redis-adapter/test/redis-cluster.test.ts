@@ -12,6 +12,7 @@ import { Cluster } from "ioredis";
 import { createCluster } from "redis";
 import { createCluster as createCluster4 } from "redis4";
 import type { Server } from "@duplex/server";
+import { createAdapter, RedisClientError } from "@duplex/redis-adapter";
 import { accepting, alive, freePort } from "./support/redis";
 import { closeAllClients, connect, receivedWhen } from "./support/clients";
 import { bothSee, recoveryRoundTrip, startAdapterNode } from "./support/adapter-nodes";
@@ -140,4 +141,17 @@ test.each<[Kind]>([["node-redis"], ["node-redis 4"], ["ioredis"]])("Redis Cluste
   const [restored, again] = await recoveryRoundTrip([pub, sub], `recovery${++keyCounter}`);
   expect(restored).toEqual({ sid: "s", pid: "p", rooms: ["s", "room"], data: { user: 1 }, missedPackets: [["second", Buffer.from([7]), "o2"]] });
   expect(again).toBeNull();
+});
+
+test("sharded: true with an ioredis Cluster made without shardedSubscribers: refused with a code, not a silent cluster", async () => {
+  const [pub, sub] = await clusterClients("ioredis", false);
+  let refusal: unknown;
+  try {
+    createAdapter(pub, sub, { sharded: true });
+  } catch (err) {
+    refusal = err;
+  }
+  expect(refusal).toBeInstanceOf(RedisClientError);
+  expect((refusal as RedisClientError).code).toBe("SHARDED_SUBSCRIBERS_REQUIRED");
+  expect(() => createAdapter(pub, sub, { sharded: false })).not.toThrow();
 });
