@@ -17,22 +17,27 @@ export interface BackpressureOwner {
  * one client is bounded:
  *
  * - over `limit` bytes the session is congested: volatile packets are
- *   dropped (the server's `Client` asks `congested`), and a grace timer of
+ *   dropped (the server's `Client` asks `congested`) and a grace timer of
  *   `timeout` ms starts;
- * - back to `limit` or under, within the grace period: not congested any
+ * - back to `limit` or under within the grace period: not congested any
  *   more (the server's Socket emits "drain"), the timer stops;
  * - still over when the timer fires: the client is a slow consumer;
- * - holding twice `limit` when a packet is about to be queued: a slow
- *   consumer at once, so memory stays bounded while the timer runs. The
- *   check is made before the packet is counted, so a single message larger
- *   than the limit still goes to a client that reads.
+ * - a congested session may also grow by at most `limit` bytes past what it
+ *   held one event-loop turn after it became congested (its `base`); a packet
+ *   that finds it there makes it a slow consumer at once, so memory stays
+ *   bounded while the timer runs. Waiting one turn lets a burst sent in one
+ *   go (a history replayed on connect, one large message) reach a client
+ *   that reads, whatever its size: the transport takes it on the next turn.
  *
- * One timer per congested session, made when it becomes congested; nothing
- * per packet.
+ * Per congested session: one timer and one immediate, made when it becomes
+ * congested; nothing per packet.
  */
 export class Backpressure {
   private congestedSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private arming: NodeJS.Immediate | null = null;
+  /** What the session held one turn after it became congested (at least `limit`); null before. */
+  private base: number | null = null;
 
   constructor(
     readonly limit: number,
@@ -45,13 +50,17 @@ export class Backpressure {
   }
 
   /**
-   * Whether the session may queue one more packet: false when it already
-   * holds twice the limit, after telling the owner it is a slow consumer.
+   * Whether the session may queue one more packet: false when it is
+   * congested and already holds `limit` bytes more than its base, after
+   * telling the owner it is a slow consumer.
    */
   admit(): boolean {
+    if (this.base === null) return true;
     const amount = this.owner.bufferedAmount();
-    if (amount < 2 * this.limit) return true;
-    this.owner.onSlowConsumer(`${amount} bytes buffered for the client, twice maxBackpressure (${this.limit})`);
+    if (amount < this.base + this.limit) return true;
+    this.owner.onSlowConsumer(
+      `${amount} bytes buffered for the client, maxBackpressure (${this.limit}) more than the ${this.base} it held once congested`,
+    );
     return false;
   }
 
@@ -62,6 +71,7 @@ export class Backpressure {
       if (this.congestedSince !== null) return;
       this.congestedSince = Date.now();
       this.timer = setTimeout(onGraceOver, this.timeout, this);
+      this.arming = setImmediate(onArm, this);
       this.owner.onCongestion(true, amount);
     } else if (this.congestedSince !== null) {
       this.stop();
@@ -69,28 +79,41 @@ export class Backpressure {
     }
   }
 
-  /** Stops the timer (the session closed). */
+  /** Forgets the congestion and stops its timers (drained, or the session closed). */
   stop(): void {
     if (this.timer !== null) clearTimeout(this.timer);
+    if (this.arming !== null) clearImmediate(this.arming);
     this.timer = null;
+    this.arming = null;
+    this.base = null;
     this.congestedSince = null;
+  }
+
+  /** @internal */
+  onArm(): void {
+    this.arming = null;
+    this.base = Math.max(this.limit, this.owner.bufferedAmount());
   }
 
   /** @internal */
   onGraceOver(): void {
     this.timer = null;
     const amount = this.owner.bufferedAmount();
+    const since = this.congestedSince === null ? this.timeout : Date.now() - this.congestedSince;
     if (amount <= this.limit) {
       // It drained without an event saying so (a socket's buffer shrinks silently until empty).
-      this.congestedSince = null;
+      this.stop();
       this.owner.onCongestion(false, amount);
       return;
     }
-    const since = this.congestedSince === null ? this.timeout : Date.now() - this.congestedSince;
     this.owner.onSlowConsumer(
       `${amount} bytes buffered for the client, over maxBackpressure (${this.limit}) for ${since} ms (backpressureTimeout ${this.timeout})`,
     );
   }
+}
+
+function onArm(backpressure: Backpressure): void {
+  backpressure.onArm();
 }
 
 function onGraceOver(backpressure: Backpressure): void {

@@ -107,9 +107,10 @@ export interface EngineOptions {
   /**
    * Bytes a session may hold for a client that does not read: packets not yet
    * written plus its socket's own write buffer (`socket.bufferedAmount`).
-   * Over it, volatile packets are dropped and `backpressureTimeout` starts;
-   * at twice it, the session is closed at once ("slow consumer"). Default
-   * 131072 (128 KiB): see docs/server.md, "Slow consumers".
+   * Over it the session is congested: volatile packets are dropped and
+   * `backpressureTimeout` starts; a congested session that grows by this
+   * much again is closed at once ("slow consumer"). Default 131072 (128 KiB):
+   * see docs/server.md, "Slow consumers".
    */
   maxBackpressure?: number;
   /**
