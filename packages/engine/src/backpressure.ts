@@ -16,28 +16,30 @@ export interface BackpressureOwner {
  * consumer; socket.io#3158, engine.io#420), so that what a server keeps for
  * one client is bounded:
  *
- * - over `limit` bytes the session is congested: volatile packets are
- *   dropped (the server's `Client` asks `congested`) and a grace timer of
- *   `timeout` ms starts;
+ * - over `limit` bytes, and still over one event-loop turn later, the
+ *   session is congested: volatile packets are dropped (the server's
+ *   `Client` asks `congested`) and a grace timer of `timeout` ms starts.
+ *   Waiting one turn tells a client that does not read from a burst queued
+ *   in one go (a history replayed on connect, one large message), which the
+ *   transport hands to the network on the next turn whatever its size;
  * - back to `limit` or under within the grace period: not congested any
  *   more (the server's Socket emits "drain"), the timer stops;
  * - still over when the timer fires: the client is a slow consumer;
- * - a congested session may also grow by at most `limit` bytes past what it
- *   held one event-loop turn after it became congested (its `base`); a packet
- *   that finds it there makes it a slow consumer at once, so memory stays
- *   bounded while the timer runs. Waiting one turn lets a burst sent in one
- *   go (a history replayed on connect, one large message) reach a client
- *   that reads, whatever its size: the transport takes it on the next turn.
+ * - a congested session may grow by at most `limit` bytes past what it held
+ *   when it became congested (its `base`); a packet that finds it there
+ *   makes it a slow consumer at once, so memory stays bounded while the
+ *   timer runs.
  *
- * Per congested session: one timer and one immediate, made when it becomes
+ * Per session over the limit: one immediate, then one timer if it becomes
  * congested; nothing per packet.
  */
 export class Backpressure {
-  private congestedSince: number | null = null;
+  private state: "clear" | "over" | "congested" = "clear";
+  private congestedSince = 0;
+  /** What the session held when it became congested. */
+  private base = 0;
   private timer: NodeJS.Timeout | null = null;
-  private arming: NodeJS.Immediate | null = null;
-  /** What the session held one turn after it became congested (at least `limit`); null before. */
-  private base: number | null = null;
+  private nextTurn: NodeJS.Immediate | null = null;
 
   constructor(
     readonly limit: number,
@@ -46,7 +48,7 @@ export class Backpressure {
   ) {}
 
   get congested(): boolean {
-    return this.congestedSince !== null;
+    return this.state === "congested";
   }
 
   /**
@@ -55,7 +57,7 @@ export class Backpressure {
    * telling the owner it is a slow consumer.
    */
   admit(): boolean {
-    if (this.base === null) return true;
+    if (this.state !== "congested") return true;
     const amount = this.owner.bufferedAmount();
     if (amount < this.base + this.limit) return true;
     this.owner.onSlowConsumer(
@@ -68,38 +70,45 @@ export class Backpressure {
   update(): void {
     const amount = this.owner.bufferedAmount();
     if (amount > this.limit) {
-      if (this.congestedSince !== null) return;
-      this.congestedSince = Date.now();
-      this.timer = setTimeout(onGraceOver, this.timeout, this);
-      this.arming = setImmediate(onArm, this);
-      this.owner.onCongestion(true, amount);
-    } else if (this.congestedSince !== null) {
+      if (this.state !== "clear") return;
+      this.state = "over";
+      this.nextTurn = setImmediate(onNextTurn, this);
+    } else if (this.state === "over") {
+      this.stop();
+    } else if (this.state === "congested") {
       this.stop();
       this.owner.onCongestion(false, amount);
     }
   }
 
-  /** Forgets the congestion and stops its timers (drained, or the session closed). */
+  /** Back to clear, timers stopped (drained, or the session closed). */
   stop(): void {
     if (this.timer !== null) clearTimeout(this.timer);
-    if (this.arming !== null) clearImmediate(this.arming);
+    if (this.nextTurn !== null) clearImmediate(this.nextTurn);
     this.timer = null;
-    this.arming = null;
-    this.base = null;
-    this.congestedSince = null;
+    this.nextTurn = null;
+    this.state = "clear";
   }
 
   /** @internal */
-  onArm(): void {
-    this.arming = null;
-    this.base = Math.max(this.limit, this.owner.bufferedAmount());
+  onNextTurn(): void {
+    this.nextTurn = null;
+    const amount = this.owner.bufferedAmount();
+    if (amount <= this.limit) {
+      this.state = "clear";
+      return;
+    }
+    this.state = "congested";
+    this.base = amount;
+    this.congestedSince = Date.now();
+    this.timer = setTimeout(onGraceOver, this.timeout, this);
+    this.owner.onCongestion(true, amount);
   }
 
   /** @internal */
   onGraceOver(): void {
     this.timer = null;
     const amount = this.owner.bufferedAmount();
-    const since = this.congestedSince === null ? this.timeout : Date.now() - this.congestedSince;
     if (amount <= this.limit) {
       // It drained without an event saying so (a socket's buffer shrinks silently until empty).
       this.stop();
@@ -107,13 +116,13 @@ export class Backpressure {
       return;
     }
     this.owner.onSlowConsumer(
-      `${amount} bytes buffered for the client, over maxBackpressure (${this.limit}) for ${since} ms (backpressureTimeout ${this.timeout})`,
+      `${amount} bytes buffered for the client, over maxBackpressure (${this.limit}) for ${Date.now() - this.congestedSince} ms (backpressureTimeout ${this.timeout})`,
     );
   }
 }
 
-function onArm(backpressure: Backpressure): void {
-  backpressure.onArm();
+function onNextTurn(backpressure: Backpressure): void {
+  backpressure.onNextTurn();
 }
 
 function onGraceOver(backpressure: Backpressure): void {
