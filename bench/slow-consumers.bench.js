@@ -137,10 +137,11 @@ async function run(kind) {
   const ws = await stuckWebSocket(port);
   await stuckPolling(port);
   const loadedPeak = await watch(DURATION);
-  const withStuck = latency();
   const after = await ask(child);
 
   for (const t of timers) clearTimeout(t);
+  await sleep(1000); // the last pings are answered before the clients leave
+  const withStuck = latency();
   for (const c of clients) c.disconnect();
   ws.terminate();
   child.kill("SIGKILL");
