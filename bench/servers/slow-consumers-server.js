@@ -52,11 +52,14 @@ io.on("connection", (socket) => {
   });
 });
 
-// Every 10 ms, each stuck client gets what is due at RATE bytes per second.
+// Every 10 ms, each stuck client gets what is due at RATE bytes per second,
+// but no more than 50 ms worth at once: a late timer on a loaded machine
+// makes the stream fall behind (the record says what was sent) rather than
+// send a burst of a second's worth in one turn.
 setInterval(() => {
   const now = performance.now();
   for (const { socket, record, startedAt } of [...streams]) {
-    const due = Math.floor(((now - startedAt) / 1000) * rate);
+    const due = Math.min(Math.floor(((now - startedAt) / 1000) * rate), record.sent + rate / 20);
     while (record.sent < due && socket.connected) {
       socket.emit("data", PAYLOAD);
       record.sent += messageSize;
