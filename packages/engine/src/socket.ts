@@ -51,7 +51,7 @@ export interface EngineSocketEvents {
   upgrading: [transport: Transport];
   upgrade: [transport: Transport];
   drain: [];
-  /** `bufferedAmount` went over `maxBackpressure` (true) or fell back to it (false). */
+  /** The session became congested (true: see `congested`) or fell back to `maxBackpressure` (false). */
   backpressure: [congested: boolean, bufferedAmount: number];
   heartbeat: [];
   packet: [packet: Packet];
@@ -122,8 +122,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   /**
-   * Whether `bufferedAmount` is over `maxBackpressure`: volatile packets
-   * are dropped until it falls back (the "backpressure" event says when).
+   * Whether the session is congested: `bufferedAmount` went over
+   * `maxBackpressure` and was still over it one event-loop turn later. The
+   * server drops volatile packets until it falls back (the "backpressure"
+   * event says when).
    */
   get congested(): boolean {
     return this.backpressure.congested;
@@ -215,7 +217,12 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.writeCallbacks.push(callback);
     this.queuedBytes += packetSize(packet);
     this.flush();
-    this.backpressure.update();
+    this.updateBackpressure();
+  }
+
+  /** After the buffered amount may have changed; a closed session has nothing left to watch. */
+  private updateBackpressure(): void {
+    if (this.readyState !== "closed") this.backpressure.update();
   }
 
   /**
@@ -249,14 +256,14 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     // sends `5`: answer at once, with a noop when nothing is buffered.
     if (this.writeBuffer.length === 0 && this.upgradeAttempt?.state === "probed") this.transport.send([NOOP]);
     else this.flush();
-    if (this.readyState !== "closed") this.backpressure.update();
+    this.updateBackpressure();
   }
 
   /** @internal */
   onDrain(): void {
     const callbacks = this.inflight.shift();
     if (callbacks) for (const cb of callbacks) cb?.();
-    if (this.readyState !== "closed") this.backpressure.update();
+    this.updateBackpressure();
     this.emit("drain");
     if (this.readyState === "closing" && this.writeBuffer.length === 0 && this.closeReason === "forced close") {
       this.transport.close("graceful");
