@@ -13,6 +13,8 @@
 //
 // Usage: npx tsc -b && node bench/run.js slow-consumers      (or: pnpm bench slow-consumers)
 //   CLIENTS=1000 DURATION=30 BASELINE=10 RATE=5000000 MESSAGE=1024 SERVERS=duplex,socketio
+//   STUCK=0: a control run, no stuck clients in the second phase either, to
+//   see how much the latency figures move between phases on their own.
 "use strict";
 const { fork } = require("node:child_process");
 const { join } = require("node:path");
@@ -26,6 +28,7 @@ const BASELINE = Number(process.env.BASELINE || 10);
 const RATE = Number(process.env.RATE || 5_000_000);
 const MESSAGE = Number(process.env.MESSAGE || 1024);
 const SERVERS = (process.env.SERVERS || "duplex,socketio").split(",");
+const STUCK = process.env.STUCK !== "0";
 const LABEL = { duplex: "duplex", socketio: "socket.io" };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -161,8 +164,8 @@ async function run(kind) {
   const baselinePeak = await watch(BASELINE);
   const without = latency();
 
-  const ws = await stuckWebSocket(port);
-  await stuckPolling(port);
+  const ws = STUCK ? await stuckWebSocket(port) : null;
+  if (STUCK) await stuckPolling(port);
   const loadedPeak = await watch(DURATION);
   const after = await ask(child);
 
@@ -172,7 +175,7 @@ async function run(kind) {
   let unanswered = 0;
   for (const c of clients) unanswered += c.pending.size;
   for (const c of clients) c.ws.terminate();
-  ws.terminate();
+  ws?.terminate();
   child.kill("SIGKILL");
   return { server: LABEL[kind], before, baselinePeak, loadedPeak, after, without, withStuck, unanswered };
 }
@@ -182,7 +185,8 @@ async function run(kind) {
   const KB = (n) => (n / 1024).toFixed(0);
   const ms = (n) => (n === undefined ? "-" : n.toFixed(1));
   console.log(`${CLIENTS} clients sending an acked ping each second; then one stuck WebSocket and one stuck polling client`);
-  console.log(`sent ${(RATE / 1e6).toFixed(1)} MB/s each in ${MESSAGE}-byte events for ${DURATION} s (baseline ${BASELINE} s before)\n`);
+  if (STUCK) console.log(`sent ${(RATE / 1e6).toFixed(1)} MB/s each in ${MESSAGE}-byte events for ${DURATION} s (baseline ${BASELINE} s before)\n`);
+  else console.log(`control run: no stuck clients in the second phase (${DURATION} s) either\n`);
   const rows = [];
   for (const kind of SERVERS) rows.push(await run(kind));
 

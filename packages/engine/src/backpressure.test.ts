@@ -1,4 +1,5 @@
 import { Backpressure, packetSize, type BackpressureOwner } from "./backpressure";
+import { resolveOptions } from "./options";
 import { PreparedMessage } from "./prepared";
 
 /** The policy alone, with fake timers: a recording owner whose amount the test sets. */
@@ -137,4 +138,11 @@ test("packetSize counts the data and the type byte", () => {
   expect(packetSize({ type: "message", data: new Uint8Array(7) })).toBe(8);
   expect(packetSize({ type: "message", data: new ArrayBuffer(3) })).toBe(4);
   expect(packetSize({ type: "message", data: new PreparedMessage("abc") as never })).toBe(4);
+});
+
+test("the defaults: maxBackpressure 128 KiB, backpressureTimeout 10 s", () => {
+  const resolved = resolveOptions({});
+  expect(resolved.maxBackpressure).toBe(131072);
+  expect(resolved.backpressureTimeout).toBe(10000);
+  expect(resolveOptions({ maxBackpressure: 1, backpressureTimeout: 2 })).toMatchObject({ maxBackpressure: 1, backpressureTimeout: 2 });
 });

@@ -259,6 +259,21 @@ describe("a polling client that stops polling", () => {
   });
 });
 
+test("an event named 'drain' from a client does not reach the socket's drain listeners", async () => {
+  h = await startServer();
+  const connection = once<[Socket]>(h.io, "connection");
+  const client = h.client("/", { transports: ["websocket"] });
+  const [socket] = await connection;
+  let drains = 0;
+  socket.on("drain", () => drains++);
+  const after = once<[string]>(socket as never, "after");
+  client.emit("drain");
+  client.emit("after", "ok");
+  expect((await within(after, 5000, "the event after"))[0]).toBe("ok");
+  expect(drains).toBe(0);
+  expect(socket.connected).toBe(true);
+});
+
 describe("with connection state recovery", () => {
   test("socket.io-client 4.8.4, closed as a slow consumer, comes back and gets every event it missed, once and in order", async () => {
     h = await startServer({
