@@ -83,7 +83,7 @@ export class Client {
   private writable(flags: BroadcastFlags | undefined): boolean {
     if (this.conn.readyState !== "open") return false;
     // volatile: drop rather than buffer when the transport cannot take it now,
-    // or when the client already has more than maxBackpressure waiting
+    // or while the session is congested (more than maxBackpressure waiting)
     return !(flags?.volatile && (!this.conn.transport.writable || this.conn.congested));
   }
 

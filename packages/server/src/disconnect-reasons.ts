@@ -34,7 +34,8 @@ export interface SocketReservedEvents {
   error: (err: Error) => void;
   /**
    * The client's buffered outbound bytes (`socket.conn.bufferedAmount`)
-   * fell back to `maxBackpressure` after going over it.
+   * fell back to `maxBackpressure` after the session was congested. A
+   * client's own event named "drain" is not dispatched to these listeners.
    */
   drain: () => void;
 }
