@@ -184,7 +184,7 @@ async function run(kind) {
   const MB = (n) => (n / 1048576).toFixed(1);
   const KB = (n) => (n / 1024).toFixed(0);
   const ms = (n) => (n === undefined ? "-" : n.toFixed(1));
-  console.log(`${CLIENTS} clients sending an acked ping each second; then one stuck WebSocket and one stuck polling client`);
+  console.log(`${CLIENTS} clients sending an acked ping each second${STUCK ? "; then one stuck WebSocket and one stuck polling client" : ""}`);
   if (STUCK) console.log(`sent ${(RATE / 1e6).toFixed(1)} MB/s each in ${MESSAGE}-byte events for ${DURATION} s (baseline ${BASELINE} s before)\n`);
   else console.log(`control run: no stuck clients in the second phase (${DURATION} s) either\n`);
   const rows = [];
