@@ -293,6 +293,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       upgradeTimeout: this.opts.upgradeTimeout,
       maxPayload: this.opts.maxHttpBufferSize,
       upgrades,
+      maxBackpressure: this.opts.maxBackpressure,
+      backpressureTimeout: this.opts.backpressureTimeout,
     };
   }
 

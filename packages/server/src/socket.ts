@@ -354,6 +354,11 @@ export class Socket<
     this.nsp.joinAbandoned();
   }
 
+  /** The client's buffered outbound bytes fell back to maxBackpressure. @internal */
+  onDrain(): void {
+    if (this.connected) this.emitReserved("drain");
+  }
+
   /** Reports a middleware error or an invalid packet, or drops it if nobody listens. @internal */
   onError(err: Error): void {
     if (this.listenerCount("error") > 0) super.emit("error", err);
@@ -392,6 +397,11 @@ export class Socket<
     const name = event[0] as string;
     // An event named "error" from the client must not throw for want of a listener.
     if (name === "error" && this.listenerCount("error") === 0) return;
+    // "drain" is the server's own news about this client's buffer: a client cannot fake it.
+    if (name === "drain") {
+      debug("%s: event named drain from the client, not dispatched", this.id);
+      return;
+    }
     try {
       super.emit(name, ...event.slice(1));
     } catch (err) {
