@@ -1,5 +1,6 @@
 import EventEmitter from "eventemitter3";
 import {
+  AckRegistry,
   PacketType,
   RESERVED_EVENTS,
   type AllButLastParams,
@@ -14,7 +15,6 @@ import {
   type ReservedOrUserEventNames,
   type ReservedOrUserListener,
 } from "@duplex/protocol";
-import { Acks } from "./acks";
 import { listen } from "./listen";
 import { RetryQueue } from "./retry-queue";
 import type { Manager, ManagerEvents } from "./manager";
@@ -121,7 +121,15 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   readonly receiveBuffer: unknown[][] = [];
   readonly sendBuffer: Packet[] = [];
   readonly #ackTimeout: number | undefined;
-  readonly #acks = new Acks(this.sendBuffer);
+  /** Acks of emits, by id; ids count from 0, as socket.io-client's do. */
+  readonly #acks = new AckRegistry({
+    // An emit that timed out while buffered must not go out later.
+    onTimeout: (id) => {
+      const index = this.#buffered(id);
+      if (index >= 0) this.sendBuffer.splice(index, 1);
+    },
+  });
+  #nextAckId = 0;
   /** With the `retries` option only. */
   readonly #retryQueue: RetryQueue | undefined;
   /** Set while the socket follows its manager (`active`): removes those listeners. */
@@ -271,11 +279,18 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data: data as [string] };
     if (ack) {
       const timeout = flags.timeout ?? this.#ackTimeout;
-      packet.id = this.#acks.add(ack, errorFirst || timeout !== undefined, timeout);
+      const id = this.#nextAckId++;
+      packet.id = id;
+      this.#acks.set(id, ack, errorFirst || timeout !== undefined, timeout);
     }
     if (flags.volatile && !(this.connected && this.io.engine?.transport?.writable)) return;
     if (this.connected) this.#write(packet, flags.compress);
     else this.sendBuffer.push(packet);
+  }
+
+  /** The index of the emit with ack `id` in the send buffer, or -1. */
+  #buffered(id: number): number {
+    return this.sendBuffer.findIndex((packet) => (packet as { id?: number }).id === id);
   }
 
   /** Sends an EVENT now, after the onAnyOutgoing listeners. */
@@ -379,7 +394,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.id = undefined;
     if (wasConnected) this.#emitReserved("disconnect", reason, description);
     // Emits still in the send buffer keep their acks: they go out on the next connection.
-    this.#acks.rejectAll();
+    this.#acks.rejectAll((id) => this.#buffered(id) >= 0);
   }
 
   /** Stops following the manager (no longer `active`); the manager closes once no socket is active. */

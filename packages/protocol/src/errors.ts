@@ -84,14 +84,18 @@ export class EncodeError extends ProtocolError<EncodeErrorCode> {
   override name = "EncodeError";
 }
 
-/** Passed to an ack callback that timed out or was cut off by `rejectAll()`. */
+/**
+ * Passed to an ack callback that timed out or was cut off by `rejectAll()`.
+ * The messages are socket.io's, so that code written for socket.io reads
+ * them as it always did; `code` tells the two apart.
+ */
 export class AckError extends ProtocolError<AckErrorCode> {
   override name = "AckError";
   /** The ack id that was pending. */
   declare readonly id: number;
 
-  constructor(code: AckErrorCode, id: number, message: string | false) {
-    super(code, message);
+  constructor(code: AckErrorCode, id: number) {
+    super(code, code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected");
     this.id = id;
   }
 }
