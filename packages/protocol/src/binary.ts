@@ -4,6 +4,7 @@
 // value becomes {"_placeholder":true,"num":n} and travels as message n+1.
 
 import { DecodeError } from "./errors";
+import { FULL_MESSAGES } from "./full-messages";
 
 /**
  * The part of the `Blob` interface Duplex relies on. Declared here so the
@@ -163,7 +164,7 @@ export function placeholders(data: unknown[], count: number, attachments?: reado
       if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= count) {
         throw new DecodeError(
           "INVALID_PLACEHOLDER",
-          !globalThis.__DUPLEX_TERSE__ && `expected a placeholder num that is an integer from 0 to ${count - 1}, got ${describeNum(num)}`,
+          FULL_MESSAGES && `expected a placeholder num that is an integer from 0 to ${count - 1}, got ${describeNum(num)}`,
         );
       }
       // JSON.parse makes "__proto__" an own data property; setOwn keeps it one

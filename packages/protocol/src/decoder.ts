@@ -10,6 +10,7 @@ import { DecodeError } from "./errors";
 import { describe } from "./describe";
 import { exceedsDepth } from "./json-depth";
 import { ACK, CONNECT_ERROR, EVENT, EXPECTED_PAYLOAD, isAckId, validPayload, type AckPacket, type DecodedPacket, type EventPacket, type WireChunk } from "./packet";
+import { FULL_MESSAGES } from "./full-messages";
 
 /** `JSON.parse`'s reviver function. */
 export type JsonReviver = (this: unknown, key: string, value: unknown) => unknown;
@@ -98,9 +99,9 @@ export class Decoder {
     this.#reviver = options?.reviver;
     // A non-negative safe integer: the same rule as an ack id's.
     if (!isAckId(this.#maxAttachments)) {
-      throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
+      throw new RangeError(FULL_MESSAGES ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
     }
-    if (!(this.#maxDepth >= 1)) throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxDepth: expected a number >= 1, got ${this.#maxDepth}` : "maxDepth");
+    if (!(this.#maxDepth >= 1)) throw new RangeError(FULL_MESSAGES ? `maxDepth: expected a number >= 1, got ${this.#maxDepth}` : "maxDepth");
   }
 
   /** Attachments the current binary packet still waits for (0 when idle). */
@@ -129,7 +130,7 @@ export class Decoder {
           ? error
           : new DecodeError(
               "INVALID_PAYLOAD",
-              !globalThis.__DUPLEX_TERSE__ && `expected a valid JSON payload, got an error while parsing or reading it: ${error instanceof Error ? error.message : "unknown"}`,
+              FULL_MESSAGES && `expected a valid JSON payload, got an error while parsing or reading it: ${error instanceof Error ? error.message : "unknown"}`,
             ),
       );
       return;
@@ -144,9 +145,9 @@ export class Decoder {
   }
 
   #attachment(chunk: unknown): DecodedPacket | undefined {
-    if (!isBinary(chunk)) throw new DecodeError("INVALID_INPUT", !globalThis.__DUPLEX_TERSE__ && `expected a string or binary data, got ${describe(chunk)}`);
+    if (!isBinary(chunk)) throw new DecodeError("INVALID_INPUT", FULL_MESSAGES && `expected a string or binary data, got ${describe(chunk)}`);
     const p = this.#pending;
-    if (!p) throw new DecodeError("UNEXPECTED_ATTACHMENT", !globalThis.__DUPLEX_TERSE__ && "expected a packet's text, got binary data while no binary packet awaits attachments");
+    if (!p) throw new DecodeError("UNEXPECTED_ATTACHMENT", FULL_MESSAGES && "expected a packet's text, got binary data while no binary packet awaits attachments");
     if (p.received.push(chunk) < p.attachments) return undefined;
     // Idle again before calling out, so a throwing handler leaves clean state.
     this.#pending = null;
@@ -156,12 +157,12 @@ export class Decoder {
 
   #text(text: string): DecodedPacket | undefined {
     if (this.#pending) {
-      throw new DecodeError("ATTACHMENTS_PENDING", !globalThis.__DUPLEX_TERSE__ && `expected ${this.awaitingAttachments} more binary attachment(s), got a text message`);
+      throw new DecodeError("ATTACHMENTS_PENDING", FULL_MESSAGES && `expected ${this.awaitingAttachments} more binary attachment(s), got a text message`);
     }
     const n = text.length;
     const type = text.charCodeAt(0) - 0x30; /* "0" */
     if (!(type >= 0 && type <= 6)) {
-      throw new DecodeError("INVALID_PACKET_TYPE", !globalThis.__DUPLEX_TERSE__ && `expected a packet type digit from 0 to 6, got ${excerpt(text, 0)}`);
+      throw new DecodeError("INVALID_PACKET_TYPE", FULL_MESSAGES && `expected a packet type digit from 0 to 6, got ${excerpt(text, 0)}`);
     }
     // BINARY_EVENT and BINARY_ACK follow the rules of EVENT and ACK, and are
     // reported as them once their attachments are in place.
@@ -175,16 +176,16 @@ export class Decoder {
       i = digitsEnd(text, 1);
       const digits = i - 1;
       if (digits === 0 || text.charCodeAt(i) !== 0x2d /* "-" */) {
-        throw new DecodeError("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count followed by "-", got ${excerpt(text, 1)}`);
+        throw new DecodeError("INVALID_ATTACHMENTS", FULL_MESSAGES && `expected an attachment count followed by "-", got ${excerpt(text, 1)}`);
       }
       // Number.MAX_SAFE_INTEGER has 16 digits: anything longer is no count.
       if (digits >= 16 || (attachments = Number(text.slice(1, i))) > this.#maxAttachments) {
-        const got = !globalThis.__DUPLEX_TERSE__ && (digits > 12 ? `a ${digits}-digit number` : text.slice(1, i));
-        throw new DecodeError("TOO_MANY_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
+        const got = FULL_MESSAGES && (digits > 12 ? `a ${digits}-digit number` : text.slice(1, i));
+        throw new DecodeError("TOO_MANY_ATTACHMENTS", FULL_MESSAGES && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
       }
       // A leading zero also catches a count of 0.
       if (text.charCodeAt(1) === 0x30 /* "0" */) {
-        throw new DecodeError("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count from 1 without leading zeros, got ${text.slice(1, i)}`);
+        throw new DecodeError("INVALID_ATTACHMENTS", FULL_MESSAGES && `expected an attachment count from 1 without leading zeros, got ${text.slice(1, i)}`);
       }
       i++;
     }
@@ -213,7 +214,7 @@ export class Decoder {
     ) {
       throw new DecodeError(
         "INVALID_ACK_ID",
-        !globalThis.__DUPLEX_TERSE__ &&
+        FULL_MESSAGES &&
           (digits === 0
             ? `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`
             : !takesId
@@ -232,20 +233,20 @@ export class Decoder {
         const code = nsp === "/" && /^[^[{"]*,/.test(text.slice(i)) ? "INVALID_NAMESPACE" : "INVALID_PAYLOAD";
         throw new DecodeError(
           code,
-          !globalThis.__DUPLEX_TERSE__ &&
+          FULL_MESSAGES &&
             (code === "INVALID_NAMESPACE"
               ? `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`
               : `expected a JSON array, object or string payload, got ${excerpt(text, i)}`),
         );
       }
       if (exceedsDepth(text, i, this.#maxDepth)) {
-        throw new DecodeError("PAYLOAD_TOO_DEEP", !globalThis.__DUPLEX_TERSE__ && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
+        throw new DecodeError("PAYLOAD_TOO_DEEP", FULL_MESSAGES && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
       }
       // A SyntaxError, or whatever the reviver throws, is reported by add().
       data = JSON.parse(text.slice(i), this.#reviver);
     }
     if (!validPayload(plain, data)) {
-      throw new DecodeError("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected ${EXPECTED_PAYLOAD[plain]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
+      throw new DecodeError("INVALID_PAYLOAD", FULL_MESSAGES && `expected ${EXPECTED_PAYLOAD[plain]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
     }
 
     // Built once, with no id or data key where the packet has none.

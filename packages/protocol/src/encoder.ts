@@ -7,6 +7,7 @@
 import { deconstruct, hasBinary, type Binary } from "./binary";
 import { EncodeError } from "./errors";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT_ERROR, EVENT, isAckId, type Packet } from "./packet";
+import { FULL_MESSAGES } from "./full-messages";
 
 /** `JSON.stringify`'s replacer function. */
 export type JsonReplacer = (this: unknown, key: string, value: unknown) => unknown;
@@ -66,7 +67,7 @@ export class Encoder {
     if (head === undefined || badNsp || (id != null && !isAckId(id))) {
       throw new EncodeError(
         "INVALID_PACKET",
-        !globalThis.__DUPLEX_TERSE__ &&
+        FULL_MESSAGES &&
           (head === undefined
             ? `expected a packet type from 0 to 6, got ${String(type)}`
             : badNsp
@@ -90,7 +91,7 @@ export class Encoder {
     } catch (error) {
       throw new EncodeError(
         "UNSERIALIZABLE_DATA",
-        !globalThis.__DUPLEX_TERSE__ ? `expected packet data that JSON can represent, got an error while serialising it: ${String(error)}` : String(error),
+        FULL_MESSAGES ? `expected packet data that JSON can represent, got an error while serialising it: ${String(error)}` : String(error),
         { cause: error },
       );
     }

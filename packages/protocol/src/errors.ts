@@ -2,13 +2,8 @@
 // (and close sessions with them as the reason); messages are for people and
 // may change.
 
-// Messages are full, or terse in the browser bundles (issue 5: they are
-// budgeted). A message is written `!globalThis.__DUPLEX_TERSE__ && \`…\``
-// (or `? long : short`): scripts/bundle.mjs defines that expression as true,
-// so the minifier drops the long text and every helper only it uses, where
-// an imported constant would be folded too late to drop the helpers. A terse
-// error's message is its code, or its code's facts in a few bytes. Codes are
-// the same either way; Node and other bundlers get the full text.
+// Messages are full in Node and short in the browser bundles (full-messages.ts):
+// there an error's message is its code, or its code's facts in a few bytes.
 
 /** Why a decoder refused its input. */
 export type DecodeErrorCode =

@@ -11,6 +11,7 @@ import type { Transport, TransportContext, TransportHandler } from "./transports
 import { WebSocketTransport } from "./transports/websocket";
 import { Upgrade, type UpgradeOwner } from "./upgrade";
 import { endpoint, transportUrl } from "./url";
+import { FULL_MESSAGES } from "./full-messages";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 /** engine.io-client's close reasons. */
@@ -259,7 +260,7 @@ export class BaseSocket
 
   /** @internal */
   onTimeout(): void {
-    this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", !globalThis.__DUPLEX_TERSE__ && "server silent for pingInterval + pingTimeout"));
+    this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", FULL_MESSAGES && "server silent for pingInterval + pingTimeout"));
   }
 
   /**
@@ -275,7 +276,7 @@ export class BaseSocket
       this.#nextTransport();
       return;
     }
-    const cause = error || new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ && "closed before the handshake");
+    const cause = error || new EngineClientError("TRANSPORT_ERROR", FULL_MESSAGES && "closed before the handshake");
     if (!soft) {
       this.#fail(cause);
       return;

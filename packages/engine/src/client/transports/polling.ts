@@ -2,6 +2,7 @@ import { decodePayload, encodePayload, type Packet } from "../codec";
 import { diagnose } from "../diagnose";
 import { EngineClientError, failure, show } from "../errors";
 import type { Transport, TransportContext, TransportHandler } from "./transport";
+import { FULL_MESSAGES } from "../full-messages";
 
 /**
  * HTTP long-polling over fetch (engine.io-protocol v4, "HTTP long-polling"):
@@ -84,7 +85,7 @@ export class PollingTransport implements Transport {
     const context = this.#context;
     const packets = decodePayload(body, (base64) => context.platform.unb64(base64, context.binaryType));
     if (!packets) {
-      this.#fail(new EngineClientError("PARSER_ERROR", !globalThis.__DUPLEX_TERSE__ && "bad payload " + show(body), 200, body));
+      this.#fail(new EngineClientError("PARSER_ERROR", FULL_MESSAGES && "bad payload " + show(body), 200, body));
       return;
     }
     for (const packet of packets) {

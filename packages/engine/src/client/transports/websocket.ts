@@ -3,6 +3,7 @@ import { diagnose } from "../diagnose";
 import { DOCS, EngineClientError, failure, show } from "../errors";
 import { clock, type WebSocketLike } from "../platform";
 import type { Transport, TransportContext, TransportHandler } from "./transport";
+import { FULL_MESSAGES } from "../full-messages";
 
 /**
  * WebSocket transport (engine.io-protocol v4, "WebSocket"): one packet per
@@ -53,10 +54,10 @@ export class WebSocketTransport implements Transport {
       timer = timers.setTimeout(() => this.#fail(error, true), ms);
     };
     const openTimeout = 4 * handshakeTimeout;
-    deadline(openTimeout, failure("TRANSPORT_ERROR", where, !globalThis.__DUPLEX_TERSE__ ? `not open within ${openTimeout} ms` : "not open"));
+    deadline(openTimeout, failure("TRANSPORT_ERROR", where, FULL_MESSAGES ? `not open within ${openTimeout} ms` : "not open"));
     socket.onopen = () => {
       this.#status = 101;
-      const detail = !globalThis.__DUPLEX_TERSE__ ? `no frame within ${handshakeTimeout} ms of opening; got nothing${DOCS}` : "no frame";
+      const detail = FULL_MESSAGES ? `no frame within ${handshakeTimeout} ms of opening; got nothing${DOCS}` : "no frame";
       deadline(handshakeTimeout, failure(expectOpenPacket ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", where, detail, 101, ""));
       // Read now, so a binaryType set right after construction applies.
       socket.binaryType = context.binaryType;
@@ -77,7 +78,7 @@ export class WebSocketTransport implements Transport {
       }
       const packet = isText ? decodePacket(data) : { type: "message" as const, data: data as RawData };
       if (packet) this.handler.onPacket(packet);
-      else this.#fail(new EngineClientError("PARSER_ERROR", !globalThis.__DUPLEX_TERSE__ && "bad frame " + show(data as string), 101, data as string));
+      else this.#fail(new EngineClientError("PARSER_ERROR", FULL_MESSAGES && "bad frame " + show(data as string), 101, data as string));
     };
     socket.onerror = (event) => {
       this.#errorMessage = event.message || "error";
@@ -87,7 +88,7 @@ export class WebSocketTransport implements Transport {
     socket.onclose = ({ code }) => {
       if (this.#closed) return;
       const silent = this.#silent;
-      const detail = `${this.#errorMessage} close ${code}${!globalThis.__DUPLEX_TERSE__ && silent ? " before any frame" : ""}`;
+      const detail = `${this.#errorMessage} close ${code}${FULL_MESSAGES && silent ? " before any frame" : ""}`;
       // A clean close of a running session is the server's "transport close", not an error.
       const error = silent || this.#errorMessage ? failure("TRANSPORT_ERROR", where, detail, this.#status) : undefined;
       this.#fail(error, silent);
