@@ -33,8 +33,7 @@ export interface DecoderOptions {
   reviver?: JsonReviver;
 }
 
-// Character codes and limits are written as literals: this module imports,
-// and esbuild only inlines the constants of modules that import nothing.
+// Character codes are written as literals, each with the character it stands for.
 const TYPE_NAMES = ["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"];
 
 /** A packet as the decoder builds it, before it is known to be valid. */
@@ -52,8 +51,8 @@ interface PendingBinary {
   received: Binary[];
 }
 
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39; // "0" to "9"
+function isDigit(charCode: number): boolean {
+  return charCode >= 0x30 && charCode <= 0x39; // "0" to "9"
 }
 
 /** Index of the first character at or after `i` that is not a digit (charCodeAt past the end is NaN). */
@@ -179,8 +178,9 @@ export class Decoder {
         throw new DecodeError("INVALID_ATTACHMENTS", FULL_MESSAGES && `expected an attachment count followed by "-", got ${excerpt(text, 1)}`);
       }
       // Number.MAX_SAFE_INTEGER has 16 digits: anything longer is no count.
-      if (digits >= 16 || (attachments = Number(text.slice(1, i))) > this.#maxAttachments) {
-        const got = FULL_MESSAGES && (digits > 12 ? `a ${digits}-digit number` : text.slice(1, i));
+      attachments = digits < 16 ? Number(text.slice(1, i)) : Infinity;
+      if (attachments > this.#maxAttachments) {
+        const got = digits > 12 ? `a ${digits}-digit number` : text.slice(1, i);
         throw new DecodeError("TOO_MANY_ATTACHMENTS", FULL_MESSAGES && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
       }
       // A leading zero also catches a count of 0.
@@ -202,42 +202,36 @@ export class Decoder {
     }
 
     // Ack id: canonical digits, EVENT and ACK (binary or not) only; an ACK must
-    // have one. Beyond 16 digits no id is a safe integer, leading zeros aside.
+    // have one.
     let id: number | undefined;
     const idEnd = digitsEnd(text, i);
     const digits = idEnd - i;
-    const takesId = plain === EVENT || plain === ACK;
-    if (
-      digits > 0
-        ? !takesId || !Number.isSafeInteger((id = Number(text.slice(i, idEnd)))) || (digits > 1 && text.charCodeAt(i) === 0x30) /* "0" */
-        : plain === ACK
-    ) {
-      throw new DecodeError(
-        "INVALID_ACK_ID",
-        FULL_MESSAGES &&
-          (digits === 0
-            ? `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`
-            : !takesId
-              ? `expected no ack id on a packet of type ${type}, got ${excerpt(text, i)}`
-              : `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${digits > 20 ? `a ${digits}-digit number` : text.slice(i, idEnd)}`),
-      );
+    if (digits === 0 && plain === ACK) {
+      throw new DecodeError("INVALID_ACK_ID", FULL_MESSAGES && `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`);
+    }
+    if (digits > 0) {
+      if (plain !== EVENT && plain !== ACK) {
+        throw new DecodeError("INVALID_ACK_ID", FULL_MESSAGES && `expected no ack id on a packet of type ${type}, got ${excerpt(text, i)}`);
+      }
+      id = Number(text.slice(i, idEnd));
+      const leadingZero = digits > 1 && text.charCodeAt(i) === 0x30; /* "0" */
+      if (!Number.isSafeInteger(id) || leadingZero) {
+        const got = digits > 20 ? `a ${digits}-digit number` : text.slice(i, idEnd);
+        throw new DecodeError("INVALID_ACK_ID", FULL_MESSAGES && `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${got}`);
+      }
     }
     i = idEnd;
 
     // Payload: JSON starting with [ { or " (the only kinds any type accepts).
     let data: unknown;
     if (i < n) {
-      const c = text.charCodeAt(i);
-      if (c !== 0x5b && c !== 0x7b && c !== 0x22 /* [ { " */) {
+      const first = text.charCodeAt(i);
+      if (first !== 0x5b && first !== 0x7b && first !== 0x22 /* [ { " */) {
         // Where no namespace was read, a "," before any JSON means one without its "/".
-        const code = nsp === "/" && /^[^[{"]*,/.test(text.slice(i)) ? "INVALID_NAMESPACE" : "INVALID_PAYLOAD";
-        throw new DecodeError(
-          code,
-          FULL_MESSAGES &&
-            (code === "INVALID_NAMESPACE"
-              ? `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`
-              : `expected a JSON array, object or string payload, got ${excerpt(text, i)}`),
-        );
+        if (nsp === "/" && /^[^[{"]*,/.test(text.slice(i))) {
+          throw new DecodeError("INVALID_NAMESPACE", FULL_MESSAGES && `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`);
+        }
+        throw new DecodeError("INVALID_PAYLOAD", FULL_MESSAGES && `expected a JSON array, object or string payload, got ${excerpt(text, i)}`);
       }
       if (exceedsDepth(text, i, this.#maxDepth)) {
         throw new DecodeError("PAYLOAD_TOO_DEEP", FULL_MESSAGES && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);

@@ -64,7 +64,8 @@ export class Encoder {
     // whenever it is set, as socket.io-parser writes them.
     const named = nsp && nsp !== "/";
     const badNsp = named && nsp.charCodeAt(0) !== 0x2f; /* "/" */
-    if (head === undefined || badNsp || (id != null && !isAckId(id))) {
+    const hasId = id !== undefined && id !== null;
+    if (head === undefined || badNsp || (hasId && !isAckId(id))) {
       throw new EncodeError(
         "INVALID_PACKET",
         FULL_MESSAGES &&
@@ -86,8 +87,9 @@ export class Encoder {
         // decoder accepts: send it as the plain EVENT / ACK it is.
         head = buffers.length > 0 ? `${binaryType}${buffers.length}-` : `${binaryType - 3}`;
       }
-      // Same concatenation as socket.io-parser, including its null check.
-      return [head + rest + (json != null ? JSON.stringify(json, this.#replacer) : ""), ...buffers];
+      // Same concatenation as socket.io-parser: no payload for undefined or null.
+      const payload = json === undefined || json === null ? "" : JSON.stringify(json, this.#replacer);
+      return [head + rest + payload, ...buffers];
     } catch (error) {
       throw new EncodeError(
         "UNSERIALIZABLE_DATA",

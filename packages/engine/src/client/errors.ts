@@ -71,7 +71,7 @@ export function failure(
 }
 
 /** Up to 100 characters of what arrived, quoted. */
-export const show = (s: string): string => JSON.stringify(s.slice(0, 100));
+export const show = (text: string): string => JSON.stringify(text.slice(0, 100));
 
 /** Where every mismatch message points. */
 export const DOCS = ". See docs/why-not-websocket.md";
