@@ -2,9 +2,8 @@
  * Engine.IO v4 packets and polling payloads (engine.io-protocol v4,
  * "Packet encoding" and "Payload encoding").
  *
- * Written by hand instead of engine.io-parser 5.2.3: the client needs five
- * short functions, while the parser's browser build costs about 1,000 bytes
- * min+gzip (a third of the engine client's budget) for its Blob/FileReader
+ * Written by hand instead of engine.io-parser: the client needs five short
+ * functions, where the parser's browser build carries a Blob/FileReader
  * base64 path, its own base64 table and stream codecs; base64 here is the
  * platform's (`atob`/`btoa`, or Buffer in Node).
  */

@@ -1,11 +1,11 @@
 /**
  * The smallest typed event emitter that serves the client's public edge
  * (`socket.on("message", …)`): on / once / off / emit, and listeners. Written
- * by hand because the browser bundle is budgeted in bytes; the browser
- * bundles of @duplex/client use it in place of eventemitter3 too (see
- * scripts/bundle.mjs), so it also answers eventemitter3's most used aliases.
- * A listener that throws propagates to the emitter's caller, as with Node's
- * EventEmitter.
+ * by hand to stay small in the browser bundle. The browser bundles of
+ * @duplex/client use it in place of eventemitter3 too (the seam is
+ * packages/client/src/event-emitter.ts), so it also answers eventemitter3's
+ * most used aliases. A listener that throws propagates to the emitter's
+ * caller, as with Node's EventEmitter.
  */
 /** A listener; a `once` wrapper keeps the function it was given as `listener`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each event map types its own arguments
