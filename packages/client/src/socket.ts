@@ -327,8 +327,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         const sid = packet.data?.sid;
         if (typeof sid === "string") this.#onconnect(sid, packet.data?.pid as string | undefined);
         else {
-          // Terse in the browser bundles (see @duplex/protocol's errors.ts).
-          const message = FULL_MESSAGES ? "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible" : "v2.x server";
+          // socket.io-client's message; short in the browser bundles (full-messages.ts).
+          const message = FULL_MESSAGES
+            ? "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible"
+            : "v2.x server";
           this.#emitReserved("connect_error", new Error(message));
         }
         break;

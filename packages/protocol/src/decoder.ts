@@ -61,6 +61,11 @@ function digitsEnd(text: string, i: number): number {
   return i;
 }
 
+/** A run of digits for an error message: itself, or its length when it has more than `most` digits. */
+function quoteDigits(digits: string, most: number): string {
+  return digits.length > most ? `a ${digits.length}-digit number` : digits;
+}
+
 /** Quotes a bit of the input for an error message. */
 function excerpt(text: string, from: number): string {
   return from >= text.length ? "the end of the packet" : JSON.stringify(text.slice(from, from + 20) + (text.length > from + 20 ? "…" : ""));
@@ -180,8 +185,10 @@ export class Decoder {
       // Number.MAX_SAFE_INTEGER has 16 digits: anything longer is no count.
       attachments = digits < 16 ? Number(text.slice(1, i)) : Infinity;
       if (attachments > this.#maxAttachments) {
-        const got = digits > 12 ? `a ${digits}-digit number` : text.slice(1, i);
-        throw new DecodeError("TOO_MANY_ATTACHMENTS", FULL_MESSAGES && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
+        throw new DecodeError(
+          "TOO_MANY_ATTACHMENTS",
+          FULL_MESSAGES && `expected at most ${this.#maxAttachments} attachments, got ${quoteDigits(text.slice(1, i), 12)}`,
+        );
       }
       // A leading zero also catches a count of 0.
       if (text.charCodeAt(1) === 0x30 /* "0" */) {
@@ -216,8 +223,10 @@ export class Decoder {
       id = Number(text.slice(i, idEnd));
       const leadingZero = digits > 1 && text.charCodeAt(i) === 0x30; /* "0" */
       if (!Number.isSafeInteger(id) || leadingZero) {
-        const got = digits > 20 ? `a ${digits}-digit number` : text.slice(i, idEnd);
-        throw new DecodeError("INVALID_ACK_ID", FULL_MESSAGES && `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${got}`);
+        throw new DecodeError(
+          "INVALID_ACK_ID",
+          FULL_MESSAGES && `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${quoteDigits(text.slice(i, idEnd), 20)}`,
+        );
       }
     }
     i = idEnd;
@@ -240,7 +249,10 @@ export class Decoder {
       data = JSON.parse(text.slice(i), this.#reviver);
     }
     if (!validPayload(plain, data)) {
-      throw new DecodeError("INVALID_PAYLOAD", FULL_MESSAGES && `expected ${EXPECTED_PAYLOAD[plain]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
+      throw new DecodeError(
+        "INVALID_PAYLOAD",
+        FULL_MESSAGES && `expected ${EXPECTED_PAYLOAD[plain]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`,
+      );
     }
 
     // Built once, with no id or data key where the packet has none.

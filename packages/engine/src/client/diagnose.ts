@@ -74,7 +74,9 @@ export async function probe(url: string, headers?: Record<string, string>): Prom
 
 /** A WebSocket failed where polling works: most likely a proxy that does not pass WebSocket. */
 export function pollingWorks(err: EngineClientError): EngineClientError {
-  const message = FULL_MESSAGES ? `${err.message}; polling works: a proxy blocks WebSocket? Allow "polling"${DOCS}` : err.message + "; polling works";
+  const message = FULL_MESSAGES
+    ? `${err.message}; polling works: a proxy blocks WebSocket? Allow "polling"${DOCS}`
+    : err.message + "; polling works";
   return new EngineClientError("TRANSPORT_ERROR", message, err.status, err.received);
 }
 

@@ -43,7 +43,8 @@ export class WebSocketTransport implements Transport {
     const where = "WebSocket " + url;
     // Only a WebSocket that opens a session (no sid yet) must start with the open packet.
     let expectOpenPacket = !context.id;
-    const socket = (this.#socket = context.platform.ws(url, context.opts.extraHeaders));
+    const socket = context.platform.ws(url, context.opts.extraHeaders);
+    this.#socket = socket;
     const timers = context.opts.clock || clock;
     const handshakeTimeout = context.opts.handshakeTimeout ?? 2500;
     let timer: unknown;
