@@ -25,6 +25,11 @@ export interface EncoderOptions {
 export type EncodedPacket = [text: string, ...attachments: Binary[]];
 
 
+/** Whether `value` is undefined or null: socket.io-parser writes neither an id nor a payload for them. */
+function isNullish(value: unknown): value is undefined | null {
+  return value === undefined || value === null;
+}
+
 /**
  * Encodes packets into wire messages. Stateless, so one encoder serves every
  * socket; encode a broadcast once and send the same messages to every peer.
@@ -64,8 +69,7 @@ export class Encoder {
     // whenever it is set, as socket.io-parser writes them.
     const named = nsp && nsp !== "/";
     const badNsp = named && nsp.charCodeAt(0) !== 0x2f; /* "/" */
-    const hasId = id !== undefined && id !== null;
-    if (head === undefined || badNsp || (hasId && !isAckId(id))) {
+    if (head === undefined || badNsp || (!isNullish(id) && !isAckId(id))) {
       throw new EncodeError(
         "INVALID_PACKET",
         FULL_MESSAGES &&
@@ -88,8 +92,7 @@ export class Encoder {
         head = buffers.length > 0 ? `${binaryType}${buffers.length}-` : `${binaryType - 3}`;
       }
       // Same concatenation as socket.io-parser: no payload for undefined or null.
-      const payload = json === undefined || json === null ? "" : JSON.stringify(json, this.#replacer);
-      return [head + rest + payload, ...buffers];
+      return [head + rest + (isNullish(json) ? "" : JSON.stringify(json, this.#replacer)), ...buffers];
     } catch (error) {
       throw new EncodeError(
         "UNSERIALIZABLE_DATA",
