@@ -92,7 +92,8 @@ for (const t of targets) {
   writeFileSync(join(out, `${t.file}.map`), minified.map);
   sizes[t.file] = { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
   if (argv.includes("--why") && t.format === "iife") {
-    const inputs = Object.values(r.metafile.outputs)[0].inputs;
+    const [, script] = Object.entries(r.metafile.outputs).find(([path]) => path.endsWith(".js"));
+    const inputs = script.inputs;
     const rows = Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput);
     for (const [file, { bytesInOutput }] of rows) if (bytesInOutput) console.log(String(bytesInOutput).padStart(7), relative(root, file));
   }
