@@ -98,6 +98,11 @@ export class RequestForwarder {
     });
   }
 
+  /** How many other nodes this one knows the address of (and can forward to). */
+  get nodeCount(): number {
+    return this.directory.size;
+  }
+
   /** This node's tag, at the start of the sids it opens. */
   get tag(): string {
     return this.directory.tag;
