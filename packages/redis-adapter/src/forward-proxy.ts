@@ -82,6 +82,8 @@ function open(target: ForwardTarget, req: IncomingMessage, headers: OutgoingHttp
     target.connectTimeout,
   );
   upstream.once("socket", (socket) => {
+    // A poll answer is small and waited for: no Nagle delay on top of the client's.
+    socket.setNoDelay(true);
     // A kept-alive socket is connected already; a new one says so once it is.
     if (!socket.connecting) clearTimeout(connectTimer);
     else socket.once("connect", () => clearTimeout(connectTimer));
