@@ -173,11 +173,13 @@ async function round(setup, redisUrl, admin) {
       s.once("connect_error", reject);
     })),
   );
-  const lost = { count: 0 };
+  const lost = { count: 0, disconnects: 0 };
+  for (const s of sockets) s.on("disconnect", (reason) => reason !== "io client disconnect" && lost.disconnects++);
   const run = async (n, samples) => {
     await Promise.all(sockets.map(async (s) => {
       for (let i = 0; i < n; i++) {
         const t0 = process.hrtime.bigint();
+        if (!s.connected) break;
         try {
           await s.timeout(10000).emitWithAck("echo", i);
         } catch {
@@ -198,7 +200,7 @@ async function round(setup, redisUrl, admin) {
   nginx.stop();
   await Promise.all(nodes.map((n) => n.stop()));
   const messages = CLIENTS * ACKS;
-  return { samples, lost: lost.count, calls: (after.calls - before.calls) / messages, bytes: Math.max(0, after.bytes - before.bytes - overhead) / messages };
+  return { samples, lost: lost.count, disconnects: lost.disconnects, calls: (after.calls - before.calls) / messages, bytes: Math.max(0, after.bytes - before.bytes - overhead) / messages };
 }
 
 function percentile(sorted, p) {
@@ -221,7 +223,7 @@ async function main() {
       acc.calls.push(res.calls);
       acc.bytes.push(res.bytes);
       const sorted = [...res.samples].sort((a, b) => a - b);
-      console.log(`  round ${r + 1} ${setup.name.padEnd(16)} p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  ${res.calls.toFixed(3)} redis cmds/msg  ${res.bytes.toFixed(1)} redis bytes/msg  lost ${res.lost}`);
+      console.log(`  round ${r + 1} ${setup.name.padEnd(16)} p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  ${res.calls.toFixed(3)} redis cmds/msg  ${res.bytes.toFixed(1)} redis bytes/msg  lost ${res.lost}  disconnects ${res.disconnects}`);
     }
   }
   await admin.quit();

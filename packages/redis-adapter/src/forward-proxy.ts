@@ -95,6 +95,11 @@ function open(target: ForwardTarget, req: IncomingMessage, headers: OutgoingHttp
   return upstream;
 }
 
+/** Whether a request has a body to pass on (a POST); a GET or a preflight has none. */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
+}
+
 /**
  * Forwards a polling request (GET, POST, or a CORS preflight) to the owner
  * and streams its answer back. A failure before the answer began is
@@ -105,28 +110,43 @@ function open(target: ForwardTarget, req: IncomingMessage, headers: OutgoingHttp
  * as it would have seen it directly.
  */
 export function forwardRequest(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onFailure: (failure: ForwardFailure) => void): void {
-  const upstream = open(target, req, outgoingHeaders(req, target.via), target.agent);
-  upstream.on("response", (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
-    answer.pipe(res);
-    answer.on("error", () => res.destroy());
-  });
-  upstream.on("error", (err) => {
-    if (res.headersSent) {
-      res.destroy();
+  const withBody = hasBody(req);
+  const attempt = (mayRetry: boolean) => {
+    const upstream = open(target, req, outgoingHeaders(req, target.via), target.agent);
+    upstream.on("response", (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
+      answer.pipe(res);
+      answer.on("error", () => res.destroy());
+    });
+    upstream.on("error", (err) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // A kept-alive connection the owner closed as it was reused (the
+      // keep-alive race of RFC 9112 §9.3.1): a request without a body is
+      // sent again, once, on a fresh connection.
+      if (mayRetry && upstream.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET" && !res.destroyed) {
+        attempt(false);
+        return;
+      }
+      const failure = failureOf(err);
+      onFailure(failure);
+      const body = JSON.stringify({ code: 1, message: "Session ID unknown" });
+      res.writeHead(failure.code === "FORWARD_TIMEOUT" ? 504 : 502, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+    res.once("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    if (!withBody) {
+      upstream.end();
       return;
     }
-    const failure = failureOf(err);
-    onFailure(failure);
-    const body = JSON.stringify({ code: 1, message: "Session ID unknown" });
-    res.writeHead(failure.code === "FORWARD_TIMEOUT" ? 504 : 502, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-    res.end(body);
-  });
-  res.on("close", () => {
-    if (!res.writableFinished) upstream.destroy();
-  });
-  req.on("error", () => upstream.destroy());
-  req.pipe(upstream);
+    req.on("error", () => upstream.destroy());
+    req.pipe(upstream);
+  };
+  attempt(!withBody);
 }
 
 function headerLines(rawHeaders: string[], skip: (name: string) => boolean): string {
