@@ -7,8 +7,11 @@
 // ones for another node's session). CLIENTS socket.io-client 4.8.4 clients
 // on polling only each make ACKS sequential acked emits ("echo"): one POST
 // carries the emit, the pending GET brings the ack back. Reported per setup
-// (in one run, rounds alternate the order), over all rounds:
+// (in one run, rounds alternate the order), over all rounds (CPU: median of
+// the rounds). Few clients, so that the figures show the hops, not a 2-core
+// machine's queue:
 //   ack round trip p50 / p99 (ms)     client emit → ack received
+//   µs server CPU / message           CPU of the three nodes during the phase / acked emits
 //   Redis commands / message         every command Redis ran during the phase / acked emits
 //   Redis bytes / message            Redis network bytes in + out during the phase / acked emits
 // The forwarding adds no Redis traffic per message: nodes announce their
@@ -28,8 +31,8 @@ const { createClient } = require(join(__dirname, "../packages/redis-adapter/node
 
 const SCALE = Number(process.env.BENCH_SCALE || 1);
 const ROUNDS = Number(process.env.ROUNDS || 3);
-const CLIENTS = Math.max(6, Math.round(30 * SCALE));
-const ACKS = Math.max(20, Math.round(200 * SCALE));
+const CLIENTS = Math.max(4, Math.round(10 * SCALE));
+const ACKS = Math.max(30, Math.round(300 * SCALE));
 const SETUPS = [
   { name: "duplex-sticky", server: "duplex", balance: "ip_hash;", label: "Duplex, nginx ip_hash (sticky)" },
   { name: "duplex-forward", server: "duplex-forward", balance: "", label: "Duplex + forwardRequests, nginx round-robin" },
@@ -135,6 +138,12 @@ async function startNode(kind, redisUrl, port) {
     child.once("exit", (code) => reject(new Error(`${kind} node exited (${code})`)));
   }), `${kind} start`, 20000);
   return {
+    cpu() {
+      return new Promise((resolve) => {
+        child.once("message", (msg) => resolve(msg.cpu));
+        child.send({ cmd: "cpu" });
+      });
+    },
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
       child.send({ cmd: "exit" });
@@ -193,15 +202,23 @@ async function round(setup, redisUrl, admin) {
   await withTimeout(run(Math.max(5, ACKS / 10)), "warm-up");
   const samples = [];
   const overhead = await counterOverhead(admin);
+  const cpuBefore = await Promise.all(nodes.map((n) => n.cpu()));
   const before = await redisCounters(admin);
   await withTimeout(run(ACKS, samples), `${setup.name} phase`);
   const after = await redisCounters(admin);
+  const cpuAfter = await Promise.all(nodes.map((n) => n.cpu()));
+  const cpu = cpuAfter.reduce((sum, x, i) => sum + x - cpuBefore[i], 0);
   for (const s of sockets) s.disconnect();
   nginx.stop();
   await Promise.all(nodes.map((n) => n.stop()));
   const messages = CLIENTS * ACKS;
-  return { samples, lost: lost.count, disconnects: lost.disconnects, calls: (after.calls - before.calls) / messages, bytes: Math.max(0, after.bytes - before.bytes - overhead) / messages };
+  return { samples, cpu: cpu / (CLIENTS * ACKS), lost: lost.count, disconnects: lost.disconnects, calls: (after.calls - before.calls) / messages, bytes: Math.max(0, after.bytes - before.bytes - overhead) / messages };
 }
+
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -212,7 +229,7 @@ async function main() {
   const redisUrl = await startRedis();
   const admin = createClient({ url: redisUrl });
   await admin.connect();
-  const results = Object.fromEntries(SETUPS.map((s) => [s.name, { samples: [], lost: 0, calls: [], bytes: [] }]));
+  const results = Object.fromEntries(SETUPS.map((s) => [s.name, { samples: [], cpu: [], lost: 0, calls: [], bytes: [] }]));
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? SETUPS : [...SETUPS].reverse();
     for (const setup of order) {
@@ -220,22 +237,23 @@ async function main() {
       const acc = results[setup.name];
       acc.samples.push(...res.samples);
       acc.lost += res.lost;
+      acc.cpu.push(res.cpu);
       acc.calls.push(res.calls);
       acc.bytes.push(res.bytes);
       const sorted = [...res.samples].sort((a, b) => a - b);
-      console.log(`  round ${r + 1} ${setup.name.padEnd(16)} p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  ${res.calls.toFixed(3)} redis cmds/msg  ${res.bytes.toFixed(1)} redis bytes/msg  lost ${res.lost}  disconnects ${res.disconnects}`);
+      console.log(`  round ${r + 1} ${setup.name.padEnd(16)} p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  ${res.cpu.toFixed(0)} µs server CPU/msg  ${res.calls.toFixed(3)} redis cmds/msg  ${res.bytes.toFixed(1)} redis bytes/msg  lost ${res.lost}  disconnects ${res.disconnects}`);
     }
   }
   await admin.quit();
-  console.log("\n| setup | ack round trip p50 (ms) | p99 (ms) | Redis commands / message | Redis bytes / message | lost |");
-  console.log("|---|---:|---:|---:|---:|---:|");
+  console.log("\n| setup | ack round trip p50 (ms) | p99 (ms) | µs server CPU / message (all nodes) | Redis commands / message | Redis bytes / message | lost |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|");
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const rows = {};
   for (const setup of SETUPS) {
     const acc = results[setup.name];
     const sorted = acc.samples.sort((a, b) => a - b);
     rows[setup.name] = { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-    console.log(`| ${setup.label} | ${rows[setup.name].p50.toFixed(2)} | ${rows[setup.name].p99.toFixed(2)} | ${mean(acc.calls).toFixed(3)} | ${mean(acc.bytes).toFixed(1)} | ${acc.lost} |`);
+    console.log(`| ${setup.label} | ${rows[setup.name].p50.toFixed(2)} | ${rows[setup.name].p99.toFixed(2)} | ${median(acc.cpu).toFixed(0)} | ${mean(acc.calls).toFixed(3)} | ${mean(acc.bytes).toFixed(1)} | ${acc.lost} |`);
   }
   const added = (p) => rows["duplex-forward"][p] - rows["duplex-sticky"][p];
   console.log(`\nforwarding adds ${added("p50").toFixed(2)} ms at p50 and ${added("p99").toFixed(2)} ms at p99 to an acked emit over polling (a POST and a poll, each forwarded 2 times in 3)`);

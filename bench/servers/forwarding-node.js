@@ -2,7 +2,8 @@
 // `port` with its Redis adapter: Duplex + @duplex/redis-adapter (with or
 // without forwardRequests) or socket.io 4.8 + @socket.io/redis-adapter 8.3,
 // on node-redis 6.3.1 clients. Every socket answers "echo" with its argument.
-// Tells the parent it is ready over IPC; { cmd: "exit" } ends it.
+// Tells the parent it is ready over IPC; { cmd: "cpu" } is answered with
+// { cmd: "cpu", cpu } (µs user + system so far); { cmd: "exit" } ends it.
 // Usage (by the parent): node bench/servers/forwarding-node.js duplex|duplex-forward|socketio <redis url> <port>
 "use strict";
 const { createServer } = require("node:http");
@@ -36,6 +37,11 @@ async function main() {
   io.on("connection", (socket) => socket.on("echo", (x, ack) => ack(x)));
   await new Promise((resolve) => httpServer.listen(Number(port), "127.0.0.1", resolve));
   process.on("message", async (msg) => {
+    if (msg.cmd === "cpu") {
+      const cpu = process.cpuUsage();
+      process.send({ cmd: "cpu", cpu: cpu.user + cpu.system });
+      return;
+    }
     if (msg.cmd !== "exit") return;
     io.close();
     await Promise.allSettled([pub.quit(), sub.quit()]);
