@@ -14,6 +14,8 @@
 //   µs server CPU / message           CPU of the three nodes during the phase / acked emits
 //   Redis commands / message         every command Redis ran during the phase / acked emits
 //   Redis bytes / message            Redis network bytes in + out during the phase / acked emits
+// Then the hop alone: noop POSTs to the node holding the session and to one
+// that forwards them, without nginx or a client library, p50 / p99.
 // The forwarding adds no Redis traffic per message: nodes announce their
 // address once per heartbeatInterval (5 s), a few dozen bytes.
 //
@@ -224,6 +226,65 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** POSTs on one session, `n` sequential, to `port` over a kept-alive connection; resolves with the round trips in ms. */
+async function postTimes(port, path, n, agent) {
+  const { request } = require("node:http");
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await new Promise((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path, method: "POST", agent, headers: { "Content-Type": "text/plain" } }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+      });
+      req.on("error", reject);
+      req.end("6");
+    });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times;
+}
+
+/**
+ * The hop alone, without nginx or a Socket.IO client: two forwarding nodes,
+ * one session opened on A, then noop POSTs sent straight to A and, in
+ * alternating batches, to B (which forwards them to A).
+ */
+async function hopOnly(redisUrl) {
+  const { Agent, get } = require("node:http");
+  const ports = [await freePort(), await freePort()];
+  const nodes = await Promise.all(ports.map((port) => startNode("duplex-forward", redisUrl, port)));
+  await sleep(500);
+  const open = await new Promise((resolve, reject) => {
+    get({ host: "127.0.0.1", port: ports[0], path: "/socket.io/?EIO=4&transport=polling" }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve(JSON.parse(body.slice(1))));
+    }).on("error", reject);
+  });
+  const path = `/socket.io/?EIO=4&transport=polling&sid=${open.sid}`;
+  const agent = new Agent({ keepAlive: true });
+  const direct = [];
+  const forwarded = [];
+  const batch = Math.max(50, Math.round(500 * SCALE));
+  await postTimes(ports[0], path, 50, agent);
+  await postTimes(ports[1], path, 50, agent);
+  for (let r = 0; r < 4; r++) {
+    direct.push(...(await postTimes(ports[0], path, batch, agent)));
+    forwarded.push(...(await postTimes(ports[1], path, batch, agent)));
+  }
+  agent.destroy();
+  await Promise.all(nodes.map((n) => n.stop()));
+  const d = direct.sort((a, b) => a - b);
+  const f = forwarded.sort((a, b) => a - b);
+  console.log(`\nthe hop alone (${d.length} noop POSTs each, one session on A, kept-alive connections, no nginx):`);
+  console.log("| POST sent to | p50 (ms) | p99 (ms) |");
+  console.log("|---|---:|---:|");
+  console.log(`| A, which holds the session | ${percentile(d, 50).toFixed(2)} | ${percentile(d, 99).toFixed(2)} |`);
+  console.log(`| B, which forwards it to A | ${percentile(f, 50).toFixed(2)} | ${percentile(f, 99).toFixed(2)} |`);
+  console.log(`a forwarded request takes ${(percentile(f, 50) - percentile(d, 50)).toFixed(2)} ms more at p50, ${(percentile(f, 99) - percentile(d, 99)).toFixed(2)} ms at p99`);
+}
+
 async function main() {
   console.log(`forwarding bench: 3 nodes behind nginx, ${CLIENTS} polling clients × ${ACKS} sequential acked emits per round, ${ROUNDS} rounds; node ${process.version}`);
   const redisUrl = await startRedis();
@@ -244,6 +305,7 @@ async function main() {
       console.log(`  round ${r + 1} ${setup.name.padEnd(16)} p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  ${res.cpu.toFixed(0)} µs server CPU/msg  ${res.calls.toFixed(3)} redis cmds/msg  ${res.bytes.toFixed(1)} redis bytes/msg  lost ${res.lost}  disconnects ${res.disconnects}`);
     }
   }
+  await hopOnly(redisUrl);
   await admin.quit();
   console.log("\n| setup | ack round trip p50 (ms) | p99 (ms) | µs server CPU / message (all nodes) | Redis commands / message | Redis bytes / message | lost |");
   console.log("|---|---:|---:|---:|---:|---:|---:|");
