@@ -64,10 +64,10 @@ export interface DirectoryOptions {
  * it stops ("bye"). Only addresses announced this way are ever forwarded
  * to: a sid a client made up cannot point a node at another host.
  *
- * A node that stops announcing is forgotten after `timeout`, but only while
- * this node still hears its own announcements come back: during a Redis
- * outage nobody is heard, and the last known addresses stay, so requests
- * keep reaching their sessions.
+ * A node that stops announcing is forgotten after `timeout`, but only once
+ * this node has heard its own announcement come back after that time:
+ * during a Redis outage nobody is heard, and the last known addresses stay,
+ * so requests keep reaching their sessions.
  */
 export class NodeDirectory {
   readonly tag = randomBytes(TAG_BYTES).toString("base64url");
@@ -152,10 +152,13 @@ export class NodeDirectory {
     if (announcement.type === "hello") this.announce("here");
   }
 
-  /** Forgets the nodes silent for longer than `timeout`, unless Redis itself is silent. */
+  /**
+   * Forgets each node that had been silent for longer than `timeout` when
+   * this node last heard its own announcement: Redis was delivering then,
+   * so the silence was the node's. While Redis is silent, `lastEcho` stays
+   * where it was and nobody is forgotten.
+   */
   private sweep(): void {
-    const now = this.now();
-    if (now - this.lastEcho > this.opts.timeout) return;
-    for (const [tag, entry] of this.addresses) if (now - entry.seenAt > this.opts.timeout) this.addresses.delete(tag);
+    for (const [tag, entry] of this.addresses) if (this.lastEcho - entry.seenAt > this.opts.timeout) this.addresses.delete(tag);
   }
 }

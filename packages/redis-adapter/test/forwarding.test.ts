@@ -12,7 +12,7 @@ import { startRedis, freePort, type RedisServer } from "./support/redis";
 import { quiet, stopwatch, within } from "../../../test-support/timing";
 import { until } from "../../../test-support/until";
 
-jest.setTimeout(20_000);
+jest.setTimeout(30_000);
 
 const PING_INTERVAL = 300;
 const PING_TIMEOUT = 200;
