@@ -81,7 +81,10 @@ test("a SIGKILLed node's clients reconnect elsewhere and recover what they misse
   expect(onA.map((c) => c.id)).toEqual(idsOnA);
   // A client of B or C cut off mid-request comes back after its reconnectionDelay too.
   await until("every client is connected", () => clients.every((c) => c.connected), 15_000);
-  await until("every client has the broadcast sent while A's were away", () => clients.every((c) => c.received.some((e) => e[0] === "while-away")));
+  await until("every client has the broadcast sent while A's were away", () => clients.every((c) => c.received.some((e) => e[0] === "while-away"))).catch((err: Error) => {
+    const states = clients.map((c) => JSON.stringify({ connected: c.connected, recovered: c.recovered, received: c.received.map((e) => e.slice(0, 2)) }));
+    throw new Error(`${err.message}; the clients:\n${states.join("\n")}`);
+  });
   await nodes[2].run("io.emit('after', 1)");
   await until("every client gets a broadcast after the kill", () => clients.every((c) => c.received.some((e) => e[0] === "after")));
   for (const c of clients) {
