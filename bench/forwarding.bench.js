@@ -114,6 +114,7 @@ ${ports.map((p) => `    server 127.0.0.1:${p};`).join("\n")}
     listen 127.0.0.1:${listen};
     location /socket.io/ {
       proxy_pass http://nodes;
+      proxy_next_upstream off;
       proxy_http_version 1.1;
       proxy_set_header Host $host;
       proxy_read_timeout 60s;
