@@ -124,8 +124,9 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, target
         return;
       }
       // A kept-alive connection the owner closed as it was reused (the
-      // keep-alive race of RFC 9112 §9.3.1): a request without a body is
-      // sent again, once, on a fresh connection.
+      // keep-alive race of RFC 9112 §9.3.1): the owner closed it idle, so it
+      // never read this request and wrote nothing into an answer. A request
+      // without a body is sent again, once, on a fresh connection.
       if (mayRetry && upstream.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET" && !res.destroyed) {
         attempt(false);
         return;
