@@ -18,6 +18,7 @@ import { RecoveryStore } from "./recovery-store";
 import { toRedisClients } from "./clients";
 import type { BufferListener, RedisClientLike, RedisSubscriberLike } from "./redis";
 import { Requests } from "./requests";
+import { RequestForwarder, type ForwardRequestsOptions } from "./forwarding";
 
 const debug = createDebug("duplex:redis-adapter");
 
@@ -36,6 +37,12 @@ export interface RedisAdapterOptions {
   heartbeatTimeout?: number;
   /** Use Redis 7 sharded pub/sub (SPUBLISH / SSUBSCRIBE). Default false. */
   sharded?: boolean;
+  /**
+   * Serve long-polling behind a load balancer without sticky sessions: a
+   * request for a session another node holds is forwarded over HTTP to that
+   * node, at `address`. Off by default. See docs/scaling.md.
+   */
+  forwardRequests?: ForwardRequestsOptions;
 }
 
 /** Rooms and flags as they travel: arrays, and only the flags a remote node needs. */
@@ -455,9 +462,15 @@ export class RedisAdapter extends Adapter {
  */
 export function createAdapter(pub: object, sub: object, opts: RedisAdapterOptions = {}): AdapterConstructor {
   const clients = toRedisClients(pub, sub, opts.sharded);
+  const forwarder = opts.forwardRequests === undefined ? null : new RequestForwarder(clients.pub, clients.sub, opts.forwardRequests, opts);
   return class extends RedisAdapter {
     constructor(nsp: AdapterNamespace) {
       super(nsp, clients.pub, clients.sub, opts);
+      forwarder?.adopt(this);
+    }
+
+    override async close(): Promise<void> {
+      await Promise.all([forwarder?.release(this), super.close()]);
     }
   };
 }

@@ -3,6 +3,7 @@
  * state recovery across Duplex server processes, over Redis.
  */
 export { RedisAdapter, createAdapter, type RedisAdapterOptions } from "./adapter";
+export { ForwardingError, type ForwardRequestsOptions } from "./forwarding";
 export { RequestError } from "./requests";
 export { RedisClientError, type RedisClientErrorCode } from "./clients";
 export { ENVELOPE_VERSION } from "./envelope";
