@@ -13,8 +13,7 @@ export interface BackpressureOwner {
 
 /**
  * The policy for a client that does not read what the server sends (a slow
- * consumer; socket.io#3158, engine.io#420), so that what a server keeps for
- * one client is bounded:
+ * consumer), so that what a server keeps for one client is bounded:
  *
  * - over `limit` bytes, and still over one event-loop turn later, the
  *   session is congested: volatile packets are dropped (the server's

@@ -245,7 +245,7 @@ export class PollingTransport implements Transport {
   /**
    * Headers of the transport's own answers (the handshake, polls, "ok"), as
    * engine.io sends them: never cached, and Internet Explorer's XSS filter
-   * off (socket.io#1333). Set before the server's "headers" hooks, which may
+   * off for it. Set before the server's "headers" hooks, which may
    * change them; engine.io's key spelling, so a hook finds them there.
    * Error answers go without them, as engine.io's do.
    */
