@@ -156,7 +156,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         return;
       }
       if (this.wss === null) return abortUpgrade(socket, EngineErrorCode.UNKNOWN_TRANSPORT);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(req, verdict.info, ws, socket));
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.onWebSocket(req, verdict.info, ws, socket);
+        // Corked by the "headers" hook: the 101 answer and the open packet leave in one write.
+        req.socket.uncork();
+      });
     });
   }
 
@@ -392,6 +396,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       maxPayload: this.opts.maxHttpBufferSize,
     });
     wss.on("headers", (lines: string[], req: IncomingMessage) => {
+      // `ws` writes the 101 answer right after this hook and then calls back
+      // synchronously (handleVerifiedUpgrade uncorks there).
+      req.socket.cork();
       const response = this.upgradeResponses.get(req);
       // Middlewares such as express-session set their cookie from a hook on
       // writeHead (on-headers): run it now, as the 101 is about to be written.
