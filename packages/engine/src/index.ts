@@ -18,6 +18,7 @@ export {
   type Sendable,
 } from "./socket";
 export { PreparedMessage } from "./prepared";
+export { randomId } from "./random-id";
 export { EngineErrorCode, ERROR_MESSAGES, type ConnectionError } from "./errors";
 export type { EngineMiddleware } from "./middleware";
 export type {

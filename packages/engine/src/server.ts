@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import { parse as parseQueryString } from "node:querystring";
 import type { Duplex } from "node:stream";
@@ -12,6 +11,7 @@ import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, re
 import { applyMiddlewares, UpgradeResponse, type EngineMiddleware } from "./middleware";
 import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
 import { EngineSocket, type SessionSettings } from "./socket";
+import { randomId } from "./random-id";
 import { PollingTransport } from "./transports/polling";
 import type { Transport } from "./transports/transport";
 import { WebSocketTransport } from "./transports/websocket";
@@ -102,7 +102,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * one refuses the handshake (400, code 3, as engine.io).
    */
   generateId(_req: IncomingMessage): string | Promise<string> {
-    return randomBytes(15).toString("base64url");
+    return randomId();
   }
 
   /**
