@@ -273,7 +273,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     const socket = new EngineSocket(id, transport, req, this.sessionSettings(transport.name));
     this.sessions.set(id, socket);
     this.clients[id] = socket;
-    socket.once("close", (reason) => {
+    // "close" comes once per session; `on` spares the wrapper `once` makes.
+    socket.on("close", (reason) => {
       this.sessions.delete(id);
       delete this.clients[id];
       debug("session %s closed (%s); %d left", id, reason, this.sessions.size);

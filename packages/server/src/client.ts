@@ -1,5 +1,5 @@
 import { PreparedMessage, type CloseReason, type EngineSocket, type SendData } from "@duplex/engine";
-import { PacketType, type DecodedPacket, type DecodeError, type DecoderLike, type Packet } from "@duplex/protocol";
+import { PacketType, type DecodedPacket, type DecodeError, type DecoderHandler, type DecoderLike, type Packet } from "@duplex/protocol";
 import createDebug from "debug";
 import type { EncodedChunks, BroadcastFlags } from "./adapter";
 import type { Server } from "./server";
@@ -12,12 +12,30 @@ type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;
 type AnyServer = Server<EventsMap, EventsMap, EventsMap, unknown>;
 
 /**
+ * The Client of an engine session. As in `ws`, the session's listeners below
+ * are defined once at module level and find their Client through this
+ * symbol: no bound function per connection.
+ */
+const kClient = Symbol("duplex:client");
+
+interface Owned {
+  [kClient]: Client;
+}
+
+function connOnMessage(this: EngineSocket, data: string | Buffer): void {
+  (this as unknown as Owned)[kClient].decoder.add(data);
+}
+function connOnClose(this: EngineSocket, reason: CloseReason, description?: string): void {
+  (this as unknown as Owned)[kClient].onEngineClose(reason, description);
+}
+
+/**
  * One engine session seen from Socket.IO: decodes its messages, joins
  * namespaces on CONNECT, routes packets to the namespace sockets, and writes
  * their packets. A session that joins no namespace within `connectTimeout`
- * is closed.
+ * is closed. It is its decoder's handler (`onPacket`, `onError`).
  */
-export class Client {
+export class Client implements DecoderHandler {
   /** Namespace sockets by namespace name. */
   private readonly sockets = new Map<string, AnySocket>();
   /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
@@ -30,8 +48,9 @@ export class Client {
    * are handled one by one, so those packets are dropped by name instead of
    * being taken for packets sent before CONNECT (which closes the session).
    */
-  private readonly leftThisTurn = new Set<string>();
-  private readonly decoder: DecoderLike;
+  private leftThisTurn: Set<string> | null = null;
+  /** @internal */
+  readonly decoder: DecoderLike;
   private connectTimer: NodeJS.Timeout | null;
   private closed = false;
 
@@ -39,14 +58,10 @@ export class Client {
     private readonly server: AnyServer,
     readonly conn: EngineSocket,
   ) {
-    this.decoder = new server.parser.Decoder(
-      { onPacket: (packet) => this.onPacket(packet), onError: (err) => this.onDecodeError(err) },
-      server.decoderOptions,
-    );
-    this.onMessage = this.onMessage.bind(this);
-    this.onEngineClose = this.onEngineClose.bind(this);
-    conn.on("message", this.onMessage);
-    conn.on("close", this.onEngineClose);
+    this.decoder = new server.parser.Decoder(this, server.decoderOptions);
+    (conn as unknown as Owned)[kClient] = this;
+    conn.on("message", connOnMessage);
+    conn.on("close", connOnClose);
     this.connectTimer = setTimeout(() => {
       if (this.sockets.size === 0) {
         debug("%s: no namespace joined within connectTimeout, closing", conn.id);
@@ -88,7 +103,10 @@ export class Client {
   remove(socket: AnySocket): void {
     if (this.sockets.get(socket.nsp.name) !== socket) return;
     this.sockets.delete(socket.nsp.name);
-    if (this.leftThisTurn.size === 0) process.nextTick(() => this.leftThisTurn.clear());
+    if (this.leftThisTurn === null) {
+      this.leftThisTurn = new Set();
+      process.nextTick(() => (this.leftThisTurn = null));
+    }
     this.leftThisTurn.add(socket.nsp.name);
   }
 
@@ -129,15 +147,13 @@ export class Client {
     this.conn.close();
   }
 
-  private onMessage(data: string | Buffer): void {
-    this.decoder.add(data);
-  }
-
-  private onDecodeError(err: DecodeError): void {
+  /** The decoder refused the input. @internal */
+  onError(err: DecodeError): void {
     this.onInvalidPacket(err);
   }
 
-  private onPacket(packet: DecodedPacket): void {
+  /** The decoder made a packet. @internal */
+  onPacket(packet: DecodedPacket): void {
     if (this.closed) return;
     const name = packet.nsp;
     const socket = this.sockets.get(name);
@@ -149,7 +165,7 @@ export class Client {
       this.connect(name, packet.data ?? {});
     } else if (socket !== undefined && packet.type !== PacketType.CONNECT_ERROR) {
       socket.onPacket(packet);
-    } else if (this.leftThisTurn.has(name)) {
+    } else if (this.leftThisTurn?.has(name)) {
       debug("%s: packet for %s after its socket disconnected, ignored", this.conn.id, name);
     } else if (!this.joining.has(name)) {
       // socket.io closes the session on a packet for a namespace it has not joined.
@@ -177,7 +193,8 @@ export class Client {
     });
   }
 
-  private onEngineClose(reason: CloseReason, description?: string): void {
+  /** @internal */
+  onEngineClose(reason: CloseReason, description?: string): void {
     this.onClose(reason, description);
   }
 
@@ -190,8 +207,8 @@ export class Client {
     this.decoder.destroy();
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
-    this.conn.off("message", this.onMessage);
-    this.conn.off("close", this.onEngineClose);
+    this.conn.off("message", connOnMessage);
+    this.conn.off("close", connOnClose);
   }
 
   private closeSession(): void {
