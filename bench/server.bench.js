@@ -3,7 +3,7 @@
 // official socket.io-client over websocket in the same run. Each server runs in its own
 // child process (bench/servers/server.js, started with --expose-gc); this
 // process is the client and asks the child over IPC for process.cpuUsage()
-// and, after a forced gc, process.memoryUsage().rss before and after each
+// and, after a forced gc, process.memoryUsage() (rss, heapUsed) before and after each
 // phase. Only the server's CPU and memory are compared, never the client's.
 //
 // Scenarios (each a fresh child per round; the servers take turns, which one
