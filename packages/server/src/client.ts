@@ -1,15 +1,37 @@
 import { PreparedMessage, type CloseReason, type EngineSocket, type SendData } from "@duplex/engine";
-import { PacketType, type DecodedPacket, type DecodeError, type DecoderHandler, type DecoderLike, type Packet } from "@duplex/protocol";
+import {
+  PacketType,
+  type DecodedPacket,
+  type DecodeError,
+  type DecoderHandler,
+  type DecoderLike,
+  type DecoderOptions,
+  type EncoderLike,
+  type Packet,
+  type Parser,
+} from "@duplex/protocol";
 import createDebug from "debug";
 import type { EncodedChunks, BroadcastFlags } from "./adapter";
-import type { Server } from "./server";
 import type { DisconnectReason, Socket } from "./socket";
 import type { EventsMap } from "@duplex/protocol";
 
 const debug = createDebug("duplex:server:client");
 
 type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;
-type AnyServer = Server<EventsMap, EventsMap, EventsMap, unknown>;
+
+/** What a Client does with the namespace a CONNECT names: asks to join it. */
+interface JoinableNamespace {
+  add(client: Client, auth: Record<string, unknown>, onJoined: (socket: AnySocket) => void): Promise<void>;
+}
+
+/** What a Client uses of its server (any `Server<…>`): the codec, the connect timeout, namespace lookup. */
+export interface ClientHost {
+  readonly parser: Parser;
+  readonly encoder: EncoderLike;
+  readonly decoderOptions: DecoderOptions | undefined;
+  readonly connectTimeout: number;
+  resolveNamespace(name: string, auth: Record<string, unknown>, done: (nsp: JoinableNamespace | null) => void): void;
+}
 
 /**
  * The Client of an engine session. As in `ws`, the session's listeners below
@@ -55,7 +77,7 @@ export class Client implements DecoderHandler {
   private closed = false;
 
   constructor(
-    private readonly server: AnyServer,
+    private readonly server: ClientHost,
     readonly conn: EngineSocket,
   ) {
     this.decoder = new server.parser.Decoder(this, server.decoderOptions);
@@ -184,7 +206,7 @@ export class Client implements DecoderHandler {
       }
       void nsp.add(this, auth, (socket) => {
         this.joining.delete(name);
-        this.sockets.set(name, socket as AnySocket);
+        this.sockets.set(name, socket);
         if (this.connectTimer) {
           clearTimeout(this.connectTimer);
           this.connectTimer = null;

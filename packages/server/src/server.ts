@@ -166,7 +166,7 @@ export class Server<
   /** Uses an engine created elsewhere. */
   bind(engine: EngineServer): this {
     this.engine = engine;
-    engine.on("connection", (conn) => new Client(this as never, conn));
+    engine.on("connection", (conn) => new Client(this, conn));
     return this;
   }
 
