@@ -157,9 +157,14 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       }
       if (this.wss === null) return abortUpgrade(socket, EngineErrorCode.UNKNOWN_TRANSPORT);
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        this.onWebSocket(req, verdict.info, ws, socket);
-        // Corked by the "headers" hook: the 101 answer and the open packet leave in one write.
-        req.socket.uncork();
+        try {
+          this.onWebSocket(req, verdict.info, ws, socket);
+        } finally {
+          // Corked by the "headers" hook: the 101 answer and the open packet
+          // leave in one write (and the socket is uncorked even if a
+          // "connection" listener throws).
+          req.socket.uncork();
+        }
       });
     });
   }
