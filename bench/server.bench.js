@@ -1,27 +1,30 @@
-// @duplex/server against the socket.io 4.8 server, both driven by the official
-// socket.io-client over websocket in the same run. Each server runs in its own
+// @duplex/server against the socket.io 4.8 server and a bare `ws` server that
+// speaks the protocol by hand (servers/raw-ws.js, the floor), all driven by the
+// official socket.io-client over websocket in the same run. Each server runs in its own
 // child process (bench/servers/server.js, started with --expose-gc); this
 // process is the client and asks the child over IPC for process.cpuUsage()
-// and, after a forced gc, process.memoryUsage().rss before and after each
+// and, after a forced gc, process.memoryUsage() (rss, heapUsed) before and after each
 // phase. Only the server's CPU and memory are compared, never the client's.
 //
-// Scenarios (each a fresh child per round; Duplex and socket.io alternate,
-// which one goes first alternating too, and the table reports medians):
+// Scenarios (each a fresh child per round; the servers take turns, which one
+// goes first rotating from round to round, and the table reports medians):
 //   echo       50 clients, 16 emits-with-ack in flight each, ECHO_ACKS acks:
 //              server CPU per ack
-//   broadcast  2000 clients, K io.emit("news") calls, until every client got
-//              all K: server CPU / (K × 2000)
+//   broadcast  2000 clients, K io.emit("news") calls, one per event-loop turn,
+//              until every client got all K: server CPU / (K × 2000)
+//   broadcast10  the same with ten io.emit calls per event-loop turn
 //   connection N clients connecting, 50 at a time, until "connect":
 //              server CPU / N
 //   memory     5000 idle clients: (RSS after gc − RSS before connecting, after
-//              gc) / 5000
+//              gc) / 5000, and the same for heapUsed
 // Each CPU phase is preceded by an unmeasured warm-up in the same child.
 //
 // Usage: npx tsc -b && node bench/run.js server        (or: pnpm bench server)
 //   BENCH_SCALE=0.2   scales every count down (quick run)
 //   ROUNDS=5          rounds per scenario
 //   SCENARIOS=echo,broadcast   subset
-//   SERVERS=duplex    subset (e.g. with CPU_PROF)
+//   SERVERS=duplex    subset (e.g. with CPU_PROF); default duplex,socketio,ws
+//   BCAST_BATCH=n     io.emit calls per turn in the "broadcast" scenario (default 1)
 //   CPU_PROF=dir      writes a V8 CPU profile of each measured CPU phase to
 //                     dir/<server>-<scenario>-<round>.cpuprofile; summarise with
 //                     node bench/servers/profile-top.js <file> (figures taken
@@ -40,7 +43,7 @@ const ECHO_IN_FLIGHT = 16;
 const ECHO_ACKS = scaled(50000, 1000);
 const BCAST_CLIENTS = scaled(2000, 50);
 const BCAST_K = scaled(100, 10);
-const BCAST_BATCH = Number(process.env.BCAST_BATCH || 1); // io.emit calls per event-loop turn in the child
+const BCAST_BATCH = Number(process.env.BCAST_BATCH || 1); // io.emit calls per event-loop turn in "broadcast"
 const CONN_N = scaled(1000, 50);
 const CONN_WINDOW = 50;
 const MEM_CLIENTS = scaled(5000, 100);
@@ -49,9 +52,9 @@ const PHASE_TIMEOUT_MS = 120000;
 const ECHO_PAYLOAD = { user: "alice", room: "general", text: "hello world, how are you?", ts: 1700000000000 };
 const NEWS_PAYLOAD = { id: 42, title: "breaking", body: "small news item" };
 
-const SERVERS = (process.env.SERVERS || "duplex,socketio").split(",");
-const LABEL = { duplex: "duplex", socketio: "socket.io" };
-const ALL_SCENARIOS = ["echo", "broadcast", "connection", "memory"];
+const SERVERS = (process.env.SERVERS || "duplex,socketio,ws").split(",");
+const LABEL = { duplex: "duplex", socketio: "socket.io", ws: "ws" };
+const ALL_SCENARIOS = ["echo", "broadcast", "broadcast10", "connection", "memory"];
 const SCENARIOS = (process.env.SCENARIOS || ALL_SCENARIOS.join(",")).split(",");
 for (const s of SCENARIOS) if (!ALL_SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
 
@@ -121,7 +124,7 @@ async function startServer(kind, tag) {
       return st;
     },
     stats: (gc = false) => request("stats", { gc }),
-    broadcast: (k) => request("broadcast", { k, payload: NEWS_PAYLOAD, batch: BCAST_BATCH }),
+    broadcast: (k, batch) => request("broadcast", { k, payload: NEWS_PAYLOAD, batch }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.send({ cmd: "exit" });
@@ -191,21 +194,10 @@ function echoLoad(sockets, total) {
 /** Share of the phase's CPU spent in the kernel (syscalls: mostly socket writes). */
 const sysShare = (before, after) => `${Math.round((100 * (after.sys - before.sys)) / (after.cpu - before.cpu))}% system`;
 
-const scenarios = {
-  echo: {
-    unit: "µs CPU / ack",
-    async run(server) {
-      const sockets = await connectMany(server.url, ECHO_CLIENTS, CONN_WINDOW);
-      await withTimeout(echoLoad(sockets, Math.round(ECHO_ACKS / 5)), "echo warm-up");
-      const before = await server.begin();
-      await withTimeout(echoLoad(sockets, ECHO_ACKS), "echo");
-      const after = await server.end();
-      await closeAll(server, sockets);
-      return { value: (after.cpu - before.cpu) / ECHO_ACKS, extra: sysShare(before, after) };
-    },
-  },
-  broadcast: {
-    unit: "µs CPU / delivery",
+/** K io.emit calls to every client, `batch` of them per event-loop turn of the server. */
+function broadcastScenario(batch) {
+  return {
+    unit: `µs CPU / delivery`,
     async run(server) {
       let received = 0;
       let target = 0;
@@ -224,7 +216,7 @@ const scenarios = {
         target = k * sockets.length;
         for (const s of sockets) counts.set(s, 0);
         const all = new Promise((resolve) => { onAll = resolve; });
-        await withTimeout(Promise.all([server.broadcast(k), all]), what);
+        await withTimeout(Promise.all([server.broadcast(k, batch), all]), what);
         for (const s of sockets) if (counts.get(s) !== k) throw new Error(`a client got ${counts.get(s)} of ${k}`);
       };
       await round(Math.max(2, Math.round(BCAST_K / 5)), "broadcast warm-up");
@@ -234,7 +226,24 @@ const scenarios = {
       await closeAll(server, sockets);
       return { value: (after.cpu - before.cpu) / (BCAST_K * sockets.length), extra: sysShare(before, after) };
     },
+  };
+}
+
+const scenarios = {
+  echo: {
+    unit: "µs CPU / ack",
+    async run(server) {
+      const sockets = await connectMany(server.url, ECHO_CLIENTS, CONN_WINDOW);
+      await withTimeout(echoLoad(sockets, Math.round(ECHO_ACKS / 5)), "echo warm-up");
+      const before = await server.begin();
+      await withTimeout(echoLoad(sockets, ECHO_ACKS), "echo");
+      const after = await server.end();
+      await closeAll(server, sockets);
+      return { value: (after.cpu - before.cpu) / ECHO_ACKS, extra: sysShare(before, after) };
+    },
   },
+  broadcast: broadcastScenario(BCAST_BATCH),
+  broadcast10: broadcastScenario(10),
   connection: {
     unit: "µs CPU / connection",
     async run(server) {
@@ -249,6 +258,7 @@ const scenarios = {
   },
   memory: {
     unit: "KB RSS / idle connection",
+    also: { heap: "KB heapUsed / idle connection" },
     async run(server) {
       // A few connections first so that lazily loaded code and one-off
       // structures are not charged to the idle connections.
@@ -260,15 +270,18 @@ const scenarios = {
       const after = await server.stats(true);
       if (after.sockets !== MEM_CLIENTS) throw new Error(`${server.kind}: ${after.sockets} of ${MEM_CLIENTS} sockets open`);
       await closeAll(server, sockets);
+      const heap = (after.heapUsed - before.heapUsed) / 1024 / MEM_CLIENTS;
       return {
         value: (after.rss - before.rss) / 1024 / MEM_CLIENTS,
-        extra: `heap ${((after.heapUsed - before.heapUsed) / 1024 / MEM_CLIENTS).toFixed(2)} KB`,
+        extra: `heap ${heap.toFixed(2)} KB`,
+        also: { heap },
       };
     },
   },
 };
 
-const GOALS = { echo: 0.8, broadcast: 0.6, connection: 0.6, memory: 0.6 };
+/** Targets for Duplex / socket.io, per row of the table. */
+const GOALS = { echo: 0.65, broadcast: 0.6, broadcast10: 0.15, connection: 0.65, memory: 0.65, "memory heap": 0.5 };
 
 // ---------------------------------------------------------------- main
 
@@ -276,7 +289,11 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmt = (x) => (Number.isNaN(x) ? "-" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const ratio = (a, b) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : "-");
+
+/** The servers in a different order each round, so none always goes first. */
+const rotated = (r) => SERVERS.map((_, i) => SERVERS[(i + r) % SERVERS.length]);
 
 async function main() {
   console.log(
@@ -287,16 +304,17 @@ async function main() {
   for (const name of SCENARIOS) {
     const sc = scenarios[name];
     const results = Object.fromEntries(SERVERS.map((k) => [k, []]));
+    const also = Object.fromEntries(Object.keys(sc.also ?? {}).map((key) => [key, Object.fromEntries(SERVERS.map((k) => [k, []]))]));
     for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 === 0 ? SERVERS : [...SERVERS].reverse();
-      for (const kind of order) {
+      for (const kind of rotated(r)) {
         const t0 = Date.now();
         const server = await startServer(kind, `${kind}-${name}-${r + 1}`);
         try {
           const res = await sc.run(server);
           results[kind].push(res.value);
+          for (const key of Object.keys(also)) also[key][kind].push(res.also[key]);
           console.log(
-            `  ${name.padEnd(10)} round ${r + 1} ${LABEL[kind].padEnd(9)} ${fmt(res.value).padStart(8)} ${sc.unit}` +
+            `  ${name.padEnd(11)} round ${r + 1} ${LABEL[kind].padEnd(9)} ${fmt(res.value).padStart(8)} ${sc.unit}` +
             `${res.extra ? ` (${res.extra})` : ""}  [${((Date.now() - t0) / 1000).toFixed(1)} s]`,
           );
         } finally {
@@ -304,27 +322,33 @@ async function main() {
         }
       }
     }
-    const d = results.duplex?.length ? median(results.duplex) : NaN;
-    const s = results.socketio?.length ? median(results.socketio) : NaN;
-    rows.push({ name, unit: sc.unit, d, s, ratio: d / s, goal: GOALS[name] });
+    const medians = (byServer) => Object.fromEntries(Object.entries(byServer).map(([k, xs]) => [k, xs.length ? median(xs) : NaN]));
+    rows.push({ name, unit: sc.unit, m: medians(results) });
+    for (const key of Object.keys(also)) rows.push({ name: `${name} ${key}`, unit: sc.also[key], m: medians(also[key]) });
   }
 
   console.log("");
-  const header = ["scenario", "duplex", "socket.io", "ratio", "goal", ""];
-  const lines = rows.map((r) => [
-    `${r.name} (${r.unit})`,
-    fmt(r.d),
-    fmt(r.s),
-    Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "-",
-    `≤ ${r.goal}`,
-    Number.isFinite(r.ratio) ? (r.ratio <= r.goal ? "met" : "NOT met") : "",
-  ]);
+  const header = ["scenario", "duplex", "socket.io", "ws", "duplex / socket.io", "ws / socket.io", "goal", ""];
+  const lines = rows.map(({ name, unit, m }) => {
+    const r = m.duplex / m.socketio;
+    const goal = GOALS[name];
+    return [
+      `${name} (${unit})`,
+      fmt(m.duplex ?? NaN),
+      fmt(m.socketio ?? NaN),
+      fmt(m.ws ?? NaN),
+      ratio(m.duplex, m.socketio),
+      ratio(m.ws, m.socketio),
+      goal === undefined ? "" : `≤ ${goal}`,
+      goal === undefined || !Number.isFinite(r) ? "" : r <= goal ? "met" : "NOT met",
+    ];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const out = (cells) => console.log(`| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`);
   out(header);
   console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const l of lines) out(l);
-  console.log("ratio = duplex / socket.io (medians of the same run; lower is better)");
+  console.log("medians of the rounds; ratios of medians of the same run (lower is better)");
 }
 
 main().then(

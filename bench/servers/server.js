@@ -1,12 +1,12 @@
 // Child process for bench/server.bench.js: one Socket.IO-compatible server,
-// either Duplex or socket.io, started the same way (new Server(httpServer)
-// with the same options, listening on 127.0.0.1 port 0). It tells the parent
+// Duplex, socket.io, or the bare `ws` floor (raw-ws.js), started the same way
+// (new Server(httpServer) with the same options, listening on 127.0.0.1 port 0). It tells the parent
 // its port over IPC, then answers requests:
 //   { id, cmd: "stats", gc }      -> { id, cpu (µs user+system), sys (µs system), rss, heapUsed, sockets }
 //   { id, cmd: "broadcast", k, payload, batch } -> { id } once k io.emit("news") calls are made
 //   { id, cmd: "profile", start|stop, file }  -> { id } (V8 CPU profile of one phase)
 //   { id, cmd: "exit" }           -> exits (lets --cpu-prof write its profile)
-// Usage (by the parent): node --expose-gc bench/servers/server.js duplex|socketio
+// Usage (by the parent): node --expose-gc bench/servers/server.js duplex|socketio|ws
 "use strict";
 const { createServer } = require("node:http");
 
@@ -14,6 +14,7 @@ const kind = process.argv[2];
 const { Server } =
   kind === "duplex" ? require("../../packages/server/dist/index.js")
   : kind === "socketio" ? require("socket.io")
+  : kind === "ws" ? require("./raw-ws.js")
   : (() => { throw new Error(`unknown server kind ${kind}`); })();
 
 if (typeof global.gc !== "function") throw new Error("run with --expose-gc");

@@ -19,6 +19,7 @@ export {
 } from "./socket";
 export type { SessionForwarder } from "./forwarding";
 export { PreparedMessage } from "./prepared";
+export { randomId } from "./random-id";
 export { EngineErrorCode, ERROR_MESSAGES, type ConnectionError } from "./errors";
 export type { EngineMiddleware } from "./middleware";
 export type {

@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import { parse as parseQueryString } from "node:querystring";
 import type { Duplex } from "node:stream";
@@ -13,6 +12,7 @@ import { applyMiddlewares, UpgradeResponse, type EngineMiddleware } from "./midd
 import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
 import type { SessionForwarder } from "./forwarding";
 import { EngineSocket, type SessionSettings } from "./socket";
+import { randomId } from "./random-id";
 import { PollingTransport } from "./transports/polling";
 import type { Transport } from "./transports/transport";
 import { WebSocketTransport } from "./transports/websocket";
@@ -105,7 +105,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
    * one refuses the handshake (400, code 3, as engine.io).
    */
   generateId(_req: IncomingMessage): string | Promise<string> {
-    return randomBytes(15).toString("base64url");
+    return randomId();
   }
 
   /**
@@ -171,7 +171,16 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
         return;
       }
       if (this.wss === null) return abortUpgrade(socket, EngineErrorCode.UNKNOWN_TRANSPORT);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(req, verdict.info, ws, socket));
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        try {
+          this.onWebSocket(req, verdict.info, ws, socket);
+        } finally {
+          // Corked by the "headers" hook: the 101 answer and the open packet
+          // leave in one write (and the socket is uncorked even if a
+          // "connection" listener throws).
+          req.socket.uncork();
+        }
+      });
     });
   }
 
@@ -284,7 +293,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     const socket = new EngineSocket(id, transport, req, this.sessionSettings(transport.name));
     this.sessions.set(id, socket);
     this.clients[id] = socket;
-    socket.once("close", (reason) => {
+    // "close" comes once per session; `on` spares the wrapper `once` makes.
+    socket.on("close", (reason) => {
       this.sessions.delete(id);
       delete this.clients[id];
       debug("session %s closed (%s); %d left", id, reason, this.sessions.size);
@@ -410,6 +420,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       maxPayload: this.opts.maxHttpBufferSize,
     });
     wss.on("headers", (lines: string[], req: IncomingMessage) => {
+      // `ws` writes the 101 answer right after this hook and then calls back
+      // synchronously (handleVerifiedUpgrade uncorks there).
+      req.socket.cork();
       const response = this.upgradeResponses.get(req);
       // Middlewares such as express-session set their cookie from a hook on
       // writeHead (on-headers): run it now, as the 101 is about to be written.

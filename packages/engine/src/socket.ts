@@ -227,16 +227,14 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   /**
    * Whether a packet may skip the buffer: the session is open, nothing is
-   * buffered (order), the transport can write, and nobody listens for
-   * "drain" (a fast write reports no completion).
+   * buffered (order), and nobody listens for "drain" (a fast write reports
+   * no completion). The transport's `write`/`writeMessage` then decide
+   * whether they can take it: a WebSocket takes every packet of a turn
+   * straight to its corked socket, even after the first made it not
+   * `writable`.
    */
   private canWriteNow(): boolean {
-    return (
-      this.readyState === "open" &&
-      this.writeBuffer.length === 0 &&
-      this.transport.writable &&
-      this.listenerCount("drain") === 0
-    );
+    return this.readyState === "open" && this.writeBuffer.length === 0 && this.listenerCount("drain") === 0;
   }
 
   private flush(): void {

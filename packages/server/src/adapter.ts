@@ -240,6 +240,11 @@ export class Adapter extends EventEmitter<AdapterEvents> {
   /** Calls `fn` for each local socket matching `opts`, once each. */
   protected apply(opts: Pick<BroadcastOptions, "rooms" | "except">, fn: (socket: AdapterSocket) => void): void {
     const sockets = this.nsp.sockets;
+    if (opts.rooms.size === 0 && (opts.except === undefined || opts.except.size === 0)) {
+      // Everyone (io.emit): the common broadcast, without id lookups.
+      for (const socket of sockets.values()) fn(socket);
+      return;
+    }
     const except = this.excluded(opts.except);
     if (opts.rooms.size === 0) {
       for (const [id, socket] of sockets) if (!except.has(id)) fn(socket);

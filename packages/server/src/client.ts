@@ -1,23 +1,66 @@
 import { PreparedMessage, type CloseReason, type EngineSocket, type SendData } from "@duplex/engine";
-import { PacketType, type DecodedPacket, type DecodeError, type DecoderLike, type Packet } from "@duplex/protocol";
+import {
+  PacketType,
+  type DecodedPacket,
+  type DecodeError,
+  type DecoderHandler,
+  type DecoderLike,
+  type DecoderOptions,
+  type EncoderLike,
+  type Packet,
+  type Parser,
+} from "@duplex/protocol";
 import createDebug from "debug";
 import type { EncodedChunks, BroadcastFlags } from "./adapter";
-import type { Server } from "./server";
 import type { DisconnectReason, Socket } from "./socket";
 import type { EventsMap } from "@duplex/protocol";
 
 const debug = createDebug("duplex:server:client");
 
 type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;
-type AnyServer = Server<EventsMap, EventsMap, EventsMap, unknown>;
+
+/** What a Client does with the namespace a CONNECT names: asks to join it. */
+interface JoinableNamespace {
+  add(client: Client, auth: Record<string, unknown>, onJoined: (socket: AnySocket) => void): Promise<void>;
+}
+
+/** What a Client uses of its server (any `Server<…>`): the codec, the connect timeout, namespace lookup. */
+export interface ClientHost {
+  readonly parser: Parser;
+  readonly encoder: EncoderLike;
+  readonly decoderOptions: DecoderOptions | undefined;
+  readonly connectTimeout: number;
+  resolveNamespace(name: string, auth: Record<string, unknown>, done: (nsp: JoinableNamespace | null) => void): void;
+}
+
+/**
+ * The Client of an engine session. As in `ws`, the session's listeners below
+ * are defined once at module level and find their Client through this
+ * symbol: no bound function per connection.
+ */
+const kClient = Symbol("duplex:client");
+
+interface Owned {
+  [kClient]: Client;
+}
+
+function connOnMessage(this: EngineSocket, data: string | Buffer): void {
+  (this as unknown as Owned)[kClient].decoder.add(data);
+}
+function connOnClose(this: EngineSocket, reason: CloseReason, description?: string): void {
+  (this as unknown as Owned)[kClient].onEngineClose(reason, description);
+}
+function connOnBackpressure(this: EngineSocket, congested: boolean): void {
+  (this as unknown as Owned)[kClient].onBackpressure(congested);
+}
 
 /**
  * One engine session seen from Socket.IO: decodes its messages, joins
  * namespaces on CONNECT, routes packets to the namespace sockets, and writes
  * their packets. A session that joins no namespace within `connectTimeout`
- * is closed.
+ * is closed. It is its decoder's handler (`onPacket`, `onError`).
  */
-export class Client {
+export class Client implements DecoderHandler {
   /** Namespace sockets by namespace name. */
   private readonly sockets = new Map<string, AnySocket>();
   /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
@@ -30,25 +73,21 @@ export class Client {
    * are handled one by one, so those packets are dropped by name instead of
    * being taken for packets sent before CONNECT (which closes the session).
    */
-  private readonly leftThisTurn = new Set<string>();
-  private readonly decoder: DecoderLike;
+  private leftThisTurn: Set<string> | null = null;
+  /** @internal */
+  readonly decoder: DecoderLike;
   private connectTimer: NodeJS.Timeout | null;
   private closed = false;
 
   constructor(
-    private readonly server: AnyServer,
+    private readonly server: ClientHost,
     readonly conn: EngineSocket,
   ) {
-    this.decoder = new server.parser.Decoder(
-      { onPacket: (packet) => this.onPacket(packet), onError: (err) => this.onDecodeError(err) },
-      server.decoderOptions,
-    );
-    this.onMessage = this.onMessage.bind(this);
-    this.onEngineClose = this.onEngineClose.bind(this);
-    this.onBackpressure = this.onBackpressure.bind(this);
-    conn.on("message", this.onMessage);
-    conn.on("close", this.onEngineClose);
-    conn.on("backpressure", this.onBackpressure);
+    this.decoder = new server.parser.Decoder(this, server.decoderOptions);
+    (conn as unknown as Owned)[kClient] = this;
+    conn.on("message", connOnMessage);
+    conn.on("close", connOnClose);
+    conn.on("backpressure", connOnBackpressure);
     this.connectTimer = setTimeout(() => {
       if (this.sockets.size === 0) {
         debug("%s: no namespace joined within connectTimeout, closing", conn.id);
@@ -91,7 +130,10 @@ export class Client {
   remove(socket: AnySocket): void {
     if (this.sockets.get(socket.nsp.name) !== socket) return;
     this.sockets.delete(socket.nsp.name);
-    if (this.leftThisTurn.size === 0) process.nextTick(() => this.leftThisTurn.clear());
+    if (this.leftThisTurn === null) {
+      this.leftThisTurn = new Set();
+      process.nextTick(() => (this.leftThisTurn = null));
+    }
     this.leftThisTurn.add(socket.nsp.name);
   }
 
@@ -132,15 +174,13 @@ export class Client {
     this.conn.close();
   }
 
-  private onMessage(data: string | Buffer): void {
-    this.decoder.add(data);
-  }
-
-  private onDecodeError(err: DecodeError): void {
+  /** The decoder refused the input. @internal */
+  onError(err: DecodeError): void {
     this.onInvalidPacket(err);
   }
 
-  private onPacket(packet: DecodedPacket): void {
+  /** The decoder made a packet. @internal */
+  onPacket(packet: DecodedPacket): void {
     if (this.closed) return;
     const name = packet.nsp;
     const socket = this.sockets.get(name);
@@ -152,7 +192,7 @@ export class Client {
       this.connect(name, packet.data ?? {});
     } else if (socket !== undefined && packet.type !== PacketType.CONNECT_ERROR) {
       socket.onPacket(packet);
-    } else if (this.leftThisTurn.has(name)) {
+    } else if (this.leftThisTurn?.has(name)) {
       debug("%s: packet for %s after its socket disconnected, ignored", this.conn.id, name);
     } else if (!this.joining.has(name)) {
       // socket.io closes the session on a packet for a namespace it has not joined.
@@ -171,7 +211,7 @@ export class Client {
       }
       void nsp.add(this, auth, (socket) => {
         this.joining.delete(name);
-        this.sockets.set(name, socket as AnySocket);
+        this.sockets.set(name, socket);
         if (this.connectTimer) {
           clearTimeout(this.connectTimer);
           this.connectTimer = null;
@@ -180,12 +220,13 @@ export class Client {
     });
   }
 
-  private onEngineClose(reason: CloseReason, description?: string): void {
+  /** @internal */
+  onEngineClose(reason: CloseReason, description?: string): void {
     this.onClose(reason, description);
   }
 
-  /** The session's buffer fell back under maxBackpressure: every socket of this client may send again. */
-  private onBackpressure(congested: boolean): void {
+  /** @internal The session's buffer fell back under maxBackpressure: every socket of this client may send again. */
+  onBackpressure(congested: boolean): void {
     if (congested) return;
     for (const socket of [...this.sockets.values()]) socket.onDrain();
   }
@@ -199,9 +240,9 @@ export class Client {
     this.decoder.destroy();
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
-    this.conn.off("message", this.onMessage);
-    this.conn.off("close", this.onEngineClose);
-    this.conn.off("backpressure", this.onBackpressure);
+    this.conn.off("message", connOnMessage);
+    this.conn.off("close", connOnClose);
+    this.conn.off("backpressure", connOnBackpressure);
   }
 
   private closeSession(): void {

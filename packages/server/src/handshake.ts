@@ -17,19 +17,22 @@ export interface Handshake {
   auth: Record<string, unknown>;
 }
 
-/** The handshake of a socket joining a namespace over `conn`, with the CONNECT packet's `auth`. */
-export function handshakeOf(conn: EngineSocket, auth: Record<string, unknown>): Handshake {
+/**
+ * The handshake of a socket that joined a namespace over `conn` at `issued`
+ * (ms since the epoch), with the CONNECT packet's `auth`.
+ */
+export function handshakeOf(conn: EngineSocket, auth: Record<string, unknown>, issued: number): Handshake {
   const req = conn.request;
   const url = req.url ?? "";
   const at = url.indexOf("?");
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   return {
     headers: req.headers,
-    time: new Date().toString(),
+    time: new Date(issued).toString(),
     address: conn.remoteAddress,
     xdomain: req.headers.origin !== undefined,
     secure: encrypted,
-    issued: Date.now(),
+    issued,
     url,
     query: at < 0 ? {} : parseQuery(url.slice(at + 1)),
     auth,

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { PacketType, type Packet } from "@duplex/protocol";
 import createDebug from "debug";
-import type { EncodedChunks, Adapter, Room, SocketId } from "./adapter";
+import type { EncodedChunks, Adapter, AdapterNamespace, Room, SocketId } from "./adapter";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
 import type { Client } from "./client";
 import type { RecoveryOptions } from "./recovery";
@@ -45,7 +45,7 @@ export class Namespace<
   SocketData = unknown,
 > extends EventEmitter {
   readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  adapter!: Adapter;
+  adapter: Adapter;
   /** Set on dynamic children when cleanupEmptyChildNamespaces is on. @internal */
   onEmpty: (() => void) | undefined;
   private middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
@@ -56,9 +56,11 @@ export class Namespace<
   constructor(
     readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly name: string,
+    /** Makes this namespace's adapter: by default one of the server's adapter class. */
+    private readonly makeAdapter: (nsp: AdapterNamespace) => Adapter = (nsp) => server.createAdapter(nsp),
   ) {
     super();
-    this.initAdapter();
+    this.adapter = this.startAdapter();
   }
 
   /** Listens to "connection"/"connect" (a socket joined) or to a server-side event from another node. */
@@ -79,10 +81,15 @@ export class Namespace<
     return this.server.recoveryOptions;
   }
 
-  /** (Re)creates the adapter from the server's setting. @internal */
+  /** Re-creates the adapter, once the server's adapter class changed. @internal */
   initAdapter(): void {
-    this.adapter = this.server.createAdapter(this);
-    void Promise.resolve(this.adapter.init()).catch((err: Error) => this.adapter.emit("error", err));
+    this.adapter = this.startAdapter();
+  }
+
+  private startAdapter(): Adapter {
+    const adapter = this.makeAdapter(this);
+    void Promise.resolve(adapter.init()).catch((err: Error) => adapter.emit("error", err));
+    return adapter;
   }
 
   /** Adds a middleware run for each socket joining the namespace. */

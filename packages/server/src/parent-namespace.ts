@@ -25,17 +25,15 @@ export class ParentNamespace<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = unknown,
 > extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-  readonly children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  readonly children: Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>;
 
   constructor(
     server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly matcher: NamespaceMatcher,
   ) {
-    super(server, `/_${parentCount++}`);
-  }
-
-  override initAdapter(): void {
-    this.adapter = new ParentAdapter(this);
+    const children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+    super(server, `/_${parentCount++}`, (nsp) => new ParentAdapter(nsp, children));
+    this.children = children;
   }
 
   /** Creates the child namespace `name`. @internal */
@@ -57,39 +55,38 @@ export class ParentNamespace<
   }
 }
 
-interface ParentLike extends AdapterNamespace {
-  readonly children: ReadonlySet<{ readonly name: string; readonly adapter: Adapter }>;
-}
-
 /** Carries a parent's operations to each of its children's adapters. */
 class ParentAdapter extends Adapter {
-  constructor(private readonly parent: ParentLike) {
+  constructor(
+    parent: AdapterNamespace,
+    private readonly children: ReadonlySet<{ readonly name: string; readonly adapter: Adapter }>,
+  ) {
     super(parent);
   }
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    for (const child of this.parent.children) child.adapter.broadcast({ ...packet, nsp: child.name }, opts);
+    for (const child of this.children) child.adapter.broadcast({ ...packet, nsp: child.name }, opts);
   }
 
   override async fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
-    const all = await Promise.all([...this.parent.children].map((child) => child.adapter.fetchSockets(opts)));
+    const all = await Promise.all([...this.children].map((child) => child.adapter.fetchSockets(opts)));
     return all.flat();
   }
 
   override async sockets(rooms: Set<string>): Promise<Set<string>> {
-    const all = await Promise.all([...this.parent.children].map((child) => child.adapter.sockets(rooms)));
+    const all = await Promise.all([...this.children].map((child) => child.adapter.sockets(rooms)));
     return new Set(all.flatMap((ids) => [...ids]));
   }
 
   override addSockets(opts: BroadcastOptions, rooms: string[]): void {
-    for (const child of this.parent.children) child.adapter.addSockets(opts, rooms);
+    for (const child of this.children) child.adapter.addSockets(opts, rooms);
   }
 
   override delSockets(opts: BroadcastOptions, rooms: string[]): void {
-    for (const child of this.parent.children) child.adapter.delSockets(opts, rooms);
+    for (const child of this.children) child.adapter.delSockets(opts, rooms);
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    for (const child of this.parent.children) child.adapter.disconnectSockets(opts, close);
+    for (const child of this.children) child.adapter.disconnectSockets(opts, close);
   }
 }

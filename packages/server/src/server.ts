@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createServer, type Server as HttpServer } from "node:http";
-import { EngineServer, type EngineOptions } from "@duplex/engine";
+import { EngineServer, randomId, type EngineOptions } from "@duplex/engine";
 import { defaultParser, type DecoderOptions, type EncoderLike, type Parser } from "@duplex/protocol";
 import createDebug from "debug";
 import { Adapter, type AdapterConstructor, type AdapterNamespace, type Room, type SocketId } from "./adapter";
@@ -167,7 +166,7 @@ export class Server<
   /** Uses an engine created elsewhere. */
   bind(engine: EngineServer): this {
     this.engine = engine;
-    engine.on("connection", (conn) => new Client(this as never, conn));
+    engine.on("connection", (conn) => new Client(this, conn));
     return this;
   }
 
@@ -230,7 +229,7 @@ export class Server<
 
   /** The socket id of a new namespace socket: 20 base64url characters, like a sid. @internal */
   generateSocketId(): string {
-    return randomBytes(15).toString("base64url");
+    return randomId();
   }
 
   /** Finds (or creates, for a dynamic match) the namespace a CONNECT names; null when none. @internal */

@@ -49,7 +49,6 @@ export class Socket<
   SocketData = unknown,
 > extends EventEmitter implements AdapterSocket {
   readonly id: SocketId;
-  readonly handshake: Handshake;
   /** Free-form data, shared across nodes by fetchSockets. */
   data: SocketData = {} as SocketData;
   /** Whether this socket got its state back through connection state recovery. */
@@ -60,19 +59,23 @@ export class Socket<
 
   /** Set once the socket disconnected or was refused: it may not join rooms again. */
   private ended = false;
+  /** When the socket joined, in ms since the epoch: the handshake's `issued`. */
+  private readonly issued = Date.now();
+  /** The handshake, made on first read (most applications never read it). */
+  private handshakeValue: Handshake | null = null;
   private readonly acks = new AckRegistry();
-  private readonly middlewares: SocketMiddleware[] = [];
+  /** Made by the first `use()`. */
+  private middlewares: SocketMiddleware[] | null = null;
   private anyListeners: AnyListener[] | null = null;
   private anyOutgoingListeners: AnyListener[] | null = null;
 
   constructor(
     readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly client: Client,
-    auth: Record<string, unknown>,
+    private readonly auth: Record<string, unknown>,
     session?: { sid: SocketId; pid: string; data: unknown } | null,
   ) {
     super();
-    this.handshake = handshakeOf(client.conn, auth);
     if (session) {
       this.id = session.sid;
       this.pid = session.pid;
@@ -98,6 +101,11 @@ export class Socket<
     listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
   ): this {
     return super.once(ev, listener as (...args: unknown[]) => void);
+  }
+
+  /** What the server knew of the client when it joined the namespace: headers, address, query, auth… */
+  get handshake(): Handshake {
+    return (this.handshakeValue ??= handshakeOf(this.client.conn, this.auth, this.issued));
   }
 
   /** The HTTP request that opened the engine session (what `io.engine.use()` middlewares saw). */
@@ -212,7 +220,7 @@ export class Socket<
 
   /** Adds a middleware run for each incoming event: `([event, ...args], next) => …`. */
   use(fn: SocketMiddleware): this {
-    this.middlewares.push(fn);
+    (this.middlewares ??= []).push(fn);
     return this;
   }
 
@@ -372,16 +380,16 @@ export class Socket<
       return;
     }
     if (this.anyListeners) for (const l of this.anyListeners.slice()) l.apply(this, event as [string, ...unknown[]]);
-    if (this.middlewares.length === 0) this.dispatch(event);
-    else this.runMiddlewares(event, 0);
+    if (this.middlewares === null) this.dispatch(event);
+    else this.runMiddlewares(this.middlewares, event, 0);
   }
 
-  private runMiddlewares(event: unknown[], index: number): void {
-    const fn = this.middlewares[index];
+  private runMiddlewares(middlewares: SocketMiddleware[], event: unknown[], index: number): void {
+    const fn = middlewares[index];
     if (fn === undefined) return this.dispatch(event);
     fn(event, (err) => {
       if (err) this.onError(err);
-      else this.runMiddlewares(event, index + 1);
+      else this.runMiddlewares(middlewares, event, index + 1);
     });
   }
 

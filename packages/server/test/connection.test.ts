@@ -220,6 +220,28 @@ describe("the connected socket", () => {
     expect(hs.auth).toEqual({ token: "abc" });
   });
 
+  test("socket.handshake read late has the values of the join, and is the same object on every read", async () => {
+    h = await startServer();
+    const c = h.client("/", { transports: ["websocket"], query: { n: "7" } });
+    const [socket] = await once<[Socket]>(h.io, "connection");
+    await connected(c);
+    const joined = Date.now();
+    // The wall clock moves a minute on before the first read; timers stay real.
+    jest.useFakeTimers({
+      now: joined + 60_000,
+      doNotFake: ["hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"],
+    });
+    try {
+      const hs = socket.handshake;
+      expect(hs.issued).toBeLessThanOrEqual(joined);
+      expect(hs.time).toBe(new Date(hs.issued).toString());
+      expect(hs.query).toMatchObject({ n: "7", transport: "websocket" });
+      expect(socket.handshake).toBe(hs);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test("a same-origin client has xdomain false", async () => {
     h = await startServer();
     const c = h.client("/", { transports: ["websocket"] });

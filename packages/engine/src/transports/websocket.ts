@@ -61,11 +61,11 @@ function socketOnDrain(this: Duplex): void {
   owner(this).onSocketDrain();
 }
 
-/** Transports written to by the fast path during this tick: released together on the next one. */
-let writtenThisTick: WebSocketTransport[] = [];
+/** Transports written to by the fast path during this turn: released (and uncorked) together on the next tick. */
+let writtenThisTurn: WebSocketTransport[] = [];
 function releaseWritten(): void {
-  const list = writtenThisTick;
-  writtenThisTick = [];
+  const list = writtenThisTurn;
+  writtenThisTurn = [];
   for (let i = 0; i < list.length; i++) list[i].release();
 }
 
@@ -87,10 +87,15 @@ function releaseWritten(): void {
  * Completion. `send(packets)` (the session's buffered batches, corked into
  * one syscall) reports `onDrain` + `onReady` when the last frame is written,
  * through a write callback. `write(packet)` (the session's fast path)
- * reports no completion: the transport is not writable for the rest of the
- * tick (`markWritten`), and, if `socket.write` asked the caller to wait,
+ * reports no completion: the transport is not `writable` for the rest of the
+ * turn (`corkForTurn`), and, if `socket.write` asked the caller to wait,
  * until the socket's "drain"; then it reports `onReady` so the session
  * flushes what it buffered meanwhile.
+ *
+ * Turns. The first fast write of an event-loop turn corks the socket until
+ * the next tick (`corkForTurn`), so every frame the session writes in that
+ * turn leaves in one syscall: ten broadcasts in a turn cost each recipient
+ * one `writev`, not ten `write`s.
  */
 export class WebSocketTransport implements Transport {
   readonly name = "websocket" as const;
@@ -102,8 +107,8 @@ export class WebSocketTransport implements Transport {
   private closed = false;
   /** Frames may be written to `socket` directly (no extension negotiated). */
   private readonly direct: boolean;
-  /** Written to by the fast path in this tick: not writable until the next one (see `release`). */
-  private tickBusy = false;
+  /** Written to by the fast path in this turn: not `writable`, and the socket corked, until the next tick (see `release`). */
+  private corkedForTurn = false;
   /** The write callback of `send` batches, made on first use (idle sessions never need it). */
   private sentCallback: ((err?: Error | null) => void) | null = null;
 
@@ -121,7 +126,7 @@ export class WebSocketTransport implements Transport {
   }
 
   get writable(): boolean {
-    return !this.busy && !this.blocked && !this.tickBusy && !this.closed;
+    return !this.busy && !this.blocked && !this.corkedForTurn && !this.closed;
   }
 
   /** The socket's write buffer, plus what `ws` holds while deflating (its own `bufferedAmount`). */
@@ -143,37 +148,43 @@ export class WebSocketTransport implements Transport {
 
   write(packet: Packet): boolean {
     if (!this.canWriteDirect()) return false;
+    this.corkForTurn();
     this.writePacket(packet, undefined);
-    this.markWritten();
     return true;
   }
 
   writeMessage(data: SendData | PreparedMessage): boolean {
     if (!this.canWriteDirect()) return false;
+    this.corkForTurn();
     if (data instanceof PreparedMessage) this.writeFrame(data.webSocketFrame(), undefined);
     else if (typeof data === "string") this.writeFrame(textFrame(data, MESSAGE), undefined);
     else this.writeBinary(toBuffer(data), undefined);
-    this.markWritten();
     return true;
   }
 
   /**
-   * After a fast write the transport is not writable for the rest of the tick,
-   * as if a write were in flight (engine.io's semantics, which `volatile`
-   * relies on): what the session sends meanwhile is buffered, and written as
-   * one corked batch on the next tick. One `process.nextTick` serves every
-   * transport written to in the tick, rather than a write callback each.
+   * After a fast write the transport is not `writable` for the rest of the
+   * turn, as if a write were in flight (engine.io's semantics, which
+   * `volatile` relies on: a volatile packet after it in the same turn is
+   * dropped). Other fast writes of the turn still go straight to the socket,
+   * which stays corked until the next tick so that they leave together. One
+   * `process.nextTick` serves every transport written to in the turn, rather
+   * than a write callback each.
    */
-  private markWritten(): void {
-    this.tickBusy = true;
-    if (writtenThisTick.length === 0) process.nextTick(releaseWritten);
-    writtenThisTick.push(this);
+  private corkForTurn(): void {
+    if (this.corkedForTurn) return;
+    this.corkedForTurn = true;
+    this.socket.cork();
+    if (writtenThisTurn.length === 0) process.nextTick(releaseWritten);
+    writtenThisTurn.push(this);
   }
 
   /** @internal */
   release(): void {
-    this.tickBusy = false;
+    this.corkedForTurn = false;
+    // What the session buffered meanwhile is written before the uncork, in the same syscall.
     if (!this.closed && !this.busy && !this.blocked) this.handler.onReady();
+    this.socket.uncork();
   }
 
   close(mode: CloseMode): void {
@@ -243,7 +254,7 @@ export class WebSocketTransport implements Transport {
     this.socket.off("drain", socketOnDrain);
     if (!this.blocked) return;
     this.blocked = false;
-    if (!this.closed && !this.busy && !this.tickBusy) this.handler.onReady();
+    if (!this.closed && !this.busy && !this.corkedForTurn) this.handler.onReady();
   }
 
   private onSent(err?: Error | null): void {
@@ -254,7 +265,7 @@ export class WebSocketTransport implements Transport {
     }
     this.busy = false;
     this.handler.onDrain();
-    if (!this.blocked && !this.tickBusy) this.handler.onReady();
+    if (!this.blocked && !this.corkedForTurn) this.handler.onReady();
   }
 
   /** @internal */
