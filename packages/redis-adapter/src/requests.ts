@@ -1,4 +1,4 @@
-import type { Envelope } from "./envelope";
+import type { ResponseMessage } from "./wire";
 
 /** A cluster request that did not get every answer in time. `code` is stable. */
 export class RequestError extends Error {
@@ -13,7 +13,7 @@ export class RequestError extends Error {
 
 export interface RequestHandler {
   /** An answer from a node; true when that node's part is complete. */
-  onAnswer(env: Envelope): boolean;
+  onAnswer(msg: ResponseMessage): boolean;
   /** A node left before completing its part. */
   onNodeGone?(uid: string): void;
   /** Every node done (err null), or the timeout passed (err set). Runs once. */
@@ -47,10 +47,10 @@ export class Requests {
     return id;
   }
 
-  answer(id: string, env: Envelope): void {
+  answer(id: string, msg: ResponseMessage): void {
     const p = this.pending.get(id);
     if (p === undefined) return;
-    if (p.handler.onAnswer(env)) this.complete(id, p, env.uid);
+    if (p.handler.onAnswer(msg)) this.complete(id, p, msg.uid);
   }
 
   /** A node is gone: nobody waits for it any more. */
