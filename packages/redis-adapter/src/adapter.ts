@@ -11,14 +11,15 @@ import {
 } from "@duplex/server";
 import createDebug from "debug";
 import { ClusterRequests } from "./cluster-requests";
+import { Duplicates } from "./duplicates";
 import { toRedisClients } from "./clients";
-import { MessageType, UID_BYTES, decodeEnvelope, isFrom, toPart } from "./envelope";
+import { MessageType, UID_BYTES, decodeEnvelope, toPart } from "./envelope";
 import { NodeTracker } from "./nodes";
 import { lazyPacket } from "./packet";
-import { PubSub } from "./pubsub";
+import { PubSub, type LinkState, type OutageReport, type RedisUnavailableError } from "./pubsub";
 import { Recovery } from "./recovery";
 import type { RedisClientLike, RedisSubscriberLike } from "./redis";
-import { fromWireTarget, isWireMessage, toWireTarget, type WireMessage, type WireSocket } from "./wire";
+import { fromWireTarget, isWireMessage, sequenceOf, toWireTarget, type WireMessage, type WireSocket } from "./wire";
 
 const debug = createDebug("duplex:redis-adapter");
 
@@ -37,7 +38,38 @@ export interface RedisAdapterOptions {
   heartbeatTimeout?: number;
   /** Use Redis 7 sharded pub/sub (SPUBLISH / SSUBSCRIBE). Default false. */
   sharded?: boolean;
+  /**
+   * Bytes of messages (broadcasts, room changes, server-side events) this
+   * node keeps, per namespace, while Redis is unreachable; they are sent, in
+   * order, when it is back. Past the bound the oldest are dropped and
+   * counted. Default 16 MiB: about 100,000 small broadcasts.
+   */
+  outageBufferSize?: number;
+  /**
+   * Where the adapter writes one line when Redis becomes unreachable and one
+   * when it is back; `false` for none. Default `console.warn`.
+   */
+  log?: ((line: string) => void) | false;
 }
+
+/** What {@link RedisAdapter.outageStats} reports. */
+export interface OutageStats {
+  /** "up"; "down" while Redis is unreachable; "reachable" while waiting for the other nodes to be back too. */
+  state: LinkState;
+  /** Outages since the adapter started. */
+  outages: number;
+  /** Messages kept now, waiting for Redis. */
+  buffered: number;
+  bufferedBytes: number;
+  /** Messages dropped since the adapter started because the buffer was full. */
+  dropped: number;
+  /** The last outage that ended. */
+  lastOutage: OutageReport | undefined;
+}
+
+const DEFAULT_OUTAGE_BUFFER_SIZE = 16 * 1024 * 1024;
+/** ms between two probes while Redis is unreachable: how soon its return is noticed. */
+const PROBE_INTERVAL = 200;
 
 /**
  * The Redis adapter of one namespace. Broadcasts are encoded once, by the
@@ -58,6 +90,13 @@ export class RedisAdapter extends Adapter {
   private readonly recovery: Recovery | null;
   private state: "new" | "open" | "closed" = "new";
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly heartbeatTimeout: number;
+  private readonly log: ((line: string) => void) | false;
+  private readonly duplicates = new Duplicates();
+  /** After an outage: the nodes not heard from since Redis is reachable again. */
+  private notHeard = new Set<string>();
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private lastOutage: OutageReport | undefined;
 
   constructor(nsp: AdapterNamespace, pub: RedisClientLike, sub: RedisSubscriberLike, opts: RedisAdapterOptions = {}) {
     super(nsp);
@@ -65,12 +104,21 @@ export class RedisAdapter extends Adapter {
     this.uid = this.uidBytes.toString("hex");
     const key = opts.key ?? "duplex";
     this.heartbeatInterval = opts.heartbeatInterval ?? 5000;
-    this.pubsub = new PubSub(pub, sub, { key, nsp: nsp.name, uid: this.uidBytes, sharded: opts.sharded ?? false }, {
+    this.heartbeatTimeout = opts.heartbeatTimeout ?? 10_000;
+    this.log = opts.log ?? ((line) => console.warn(line));
+    const outboxSize = opts.outageBufferSize ?? DEFAULT_OUTAGE_BUFFER_SIZE;
+    const pubsubOptions = { key, nsp: nsp.name, uid: this.uidBytes, sharded: opts.sharded ?? false, outboxSize, probeInterval: PROBE_INTERVAL };
+    this.pubsub = new PubSub(pub, sub, pubsubOptions, {
       // Defined once per adapter, not per message.
       onMessage: (message) => this.receive(message),
-      onError: (err) => this.reportError(err),
+      onDown: (err) => this.outageStarted(err),
+      onReachable: () => this.redisReachable(),
+      onUp: (report) => this.outageEnded(report),
     });
-    this.nodes = new NodeTracker(opts.heartbeatTimeout ?? 10_000, (uid) => this.requests.nodeGone(uid));
+    this.nodes = new NodeTracker(this.heartbeatTimeout, (uid) => {
+      this.duplicates.forget(uid);
+      this.requests.nodeGone(uid);
+    });
     this.requests = new ClusterRequests(this.pubsub, this.nodes, opts.requestsTimeout ?? 5000);
     const recovery = nsp.recoveryOptions;
     this.recovery = recovery
@@ -87,12 +135,19 @@ export class RedisAdapter extends Adapter {
       this.reportError(err as Error);
     }
     if (this.state !== "open") return;
-    this.pubsub.publish(MessageType.INITIAL_HEARTBEAT, {});
+    this.pubsub.signal(MessageType.INITIAL_HEARTBEAT, {});
     this.heartbeat = setInterval(() => {
-      this.pubsub.publish(MessageType.HEARTBEAT, {});
+      this.pubsub.signal(MessageType.HEARTBEAT, {});
+      // While Redis is unreachable nobody can be heard: silence says nothing.
+      if (this.pubsub.state !== "up") return;
       this.nodes.sweep();
       this.recovery?.refreshAll();
     }, this.heartbeatInterval).unref();
+  }
+
+  /** Where this node stands with Redis, and what outages cost so far. */
+  outageStats(): OutageStats {
+    return { ...this.pubsub.stats(), lastOutage: this.lastOutage };
   }
 
   override async close(): Promise<void> {
@@ -100,10 +155,11 @@ export class RedisAdapter extends Adapter {
     const wasOpen = this.state === "open";
     this.state = "closed";
     clearInterval(this.heartbeat);
+    clearTimeout(this.resumeTimer);
     this.requests.closeAll();
     this.nodes.clear();
     if (wasOpen) {
-      this.pubsub.publish(MessageType.ADAPTER_CLOSE, {});
+      this.pubsub.signal(MessageType.ADAPTER_CLOSE, {});
       await this.pubsub.unsubscribe().catch((err: Error) => debug("unsubscribe failed: %s", err.message));
     }
     this.pubsub.dispose();
@@ -193,7 +249,7 @@ export class RedisAdapter extends Adapter {
   }
 
   private receive(message: Buffer): void {
-    if (this.state !== "open" || isFrom(message, this.uidBytes)) return;
+    if (this.state !== "open") return;
     const env = decodeEnvelope(message);
     if (env === null) {
       debug("%s: dropped a message that is not a v1 envelope", this.nsp.name);
@@ -208,6 +264,12 @@ export class RedisAdapter extends Adapter {
       return;
     }
     this.nodes.seen(env.uid);
+    if (this.notHeard.delete(env.uid) && this.notHeard.size === 0) this.resume();
+    const seq = sequenceOf(env);
+    if (seq !== undefined && !this.duplicates.isNew(env.uid, seq)) {
+      debug("%s: dropped message %d of %s, already received", this.nsp.name, seq, env.uid);
+      return;
+    }
     this.handle(env);
   }
 
@@ -215,8 +277,8 @@ export class RedisAdapter extends Adapter {
   private handle(msg: WireMessage): void {
     switch (msg.type) {
       case MessageType.INITIAL_HEARTBEAT:
-        // Answer at once, so the newcomer knows every node without waiting an interval.
-        this.pubsub.publish(MessageType.HEARTBEAT, {});
+        // Answer at once, so the newcomer (or a node back from an outage) knows every node without waiting an interval.
+        this.pubsub.signal(MessageType.HEARTBEAT, {});
         break;
       case MessageType.HEARTBEAT:
       case MessageType.ADAPTER_CLOSE:
@@ -234,8 +296,8 @@ export class RedisAdapter extends Adapter {
         super.broadcastWithAck(
           packet,
           fromWireTarget(msg.header),
-          (n) => this.pubsub.publishTo(msg.uid, MessageType.BROADCAST_CLIENT_COUNT, { req, n }),
-          (a) => this.pubsub.publishTo(msg.uid, MessageType.BROADCAST_ACK, { req, a }),
+          (n) => this.pubsub.signalTo(msg.uid, MessageType.BROADCAST_CLIENT_COUNT, { req, n }),
+          (a) => this.pubsub.signalTo(msg.uid, MessageType.BROADCAST_ACK, { req, a }),
         );
         break;
       }
@@ -253,7 +315,7 @@ export class RedisAdapter extends Adapter {
         this.apply(fromWireTarget(msg.header), (socket) =>
           s.push({ id: socket.id, handshake: socket.handshake, rooms: [...(this.socketRooms(socket.id) ?? [])], data: socket.data }),
         );
-        this.pubsub.publishTo(msg.uid, MessageType.FETCH_SOCKETS_RESPONSE, { req: msg.header.req, s });
+        this.pubsub.signalTo(msg.uid, MessageType.FETCH_SOCKETS_RESPONSE, { req: msg.header.req, s });
         break;
       }
       case MessageType.SERVER_SIDE_EMIT: {
@@ -268,7 +330,7 @@ export class RedisAdapter extends Adapter {
           (a: unknown) => {
             if (answered) return;
             answered = true;
-            this.pubsub.publishTo(msg.uid, MessageType.SERVER_SIDE_EMIT_RESPONSE, { req, a });
+            this.pubsub.signalTo(msg.uid, MessageType.SERVER_SIDE_EMIT_RESPONSE, { req, a });
           },
         ]);
         break;
@@ -282,10 +344,54 @@ export class RedisAdapter extends Adapter {
     }
   }
 
-  /** Redis errors reach the user as the adapter's "error" event; nobody listening must not crash the server. */
+  /**
+   * Redis errors reach the user as the adapter's "error" event; nobody
+   * listening must not crash the server. During an outage the outage was
+   * reported once: what follows only goes to the debug log.
+   */
   private reportError(err: Error): void {
+    if (this.listenerCount("error") > 0 && this.pubsub.state === "up") this.emit("error", err);
+    else debug("%s: %s", this.nsp.name, err.message);
+  }
+
+  private outageStarted(err: RedisUnavailableError): void {
+    clearTimeout(this.resumeTimer);
+    this.requests.failAll();
+    if (this.log !== false) this.log(`[duplex:redis-adapter] namespace "${this.nsp.name}": ${err.message}`);
     if (this.listenerCount("error") > 0) this.emit("error", err);
     else debug("%s: %s", this.nsp.name, err.message);
+  }
+
+  /**
+   * Both connections work again. The kept messages wait until every other
+   * node can hear them: a node that announces itself (or answers this node's
+   * announcement) publishes only once its own subscription works. A node not
+   * heard from within heartbeatTimeout is gone, and waited for no longer.
+   */
+  private redisReachable(): void {
+    clearTimeout(this.resumeTimer);
+    this.nodes.touchAll();
+    this.notHeard = this.nodes.uids();
+    this.pubsub.signal(MessageType.INITIAL_HEARTBEAT, {});
+    if (this.notHeard.size === 0) return this.resume();
+    this.resumeTimer = setTimeout(() => this.resume(), this.heartbeatTimeout);
+    this.resumeTimer.unref();
+  }
+
+  private resume(): void {
+    clearTimeout(this.resumeTimer);
+    this.notHeard.clear();
+    this.pubsub.resume();
+  }
+
+  private outageEnded(report: OutageReport): void {
+    this.lastOutage = report;
+    if (this.log === false) return;
+    const seconds = (report.duration / 1000).toFixed(1);
+    this.log(
+      `[duplex:redis-adapter] namespace "${this.nsp.name}": Redis is reachable again after ${seconds} s; ` +
+        `${report.sent} kept message(s) sent, ${report.dropped} dropped (outageBufferSize)`,
+    );
   }
 }
 

@@ -6,7 +6,7 @@
 import type { BroadcastOptions, SocketDetails } from "@duplex/server";
 import { MessageType } from "./envelope";
 import type { NodeTracker } from "./nodes";
-import type { PubSub } from "./pubsub";
+import { RedisUnavailableError, type PubSub } from "./pubsub";
 import { Requests } from "./requests";
 import { toWireTarget, type ResponseMessage } from "./wire";
 
@@ -22,6 +22,7 @@ export class ClusterRequests {
   /** Adds the sockets of the other nodes matching `opts` to `found` (this node's). */
   fetchSockets(opts: BroadcastOptions, found: SocketDetails[]): Promise<SocketDetails[]> {
     if (this.nodes.size === 0) return Promise.resolve(found);
+    if (this.pubsub.state !== "up") return Promise.reject(unavailable("fetchSockets"));
     return new Promise((resolve, reject) => {
       const req = this.pending.open(this.nodes.uids(), this.timeout, {
         onAnswer: (msg) => {
@@ -31,13 +32,14 @@ export class ClusterRequests {
         },
         onEnd: (err) => (err ? reject(err) : resolve(found)),
       });
-      this.pubsub.publish(MessageType.FETCH_SOCKETS, { ...toWireTarget(opts), req });
+      this.pubsub.signal(MessageType.FETCH_SOCKETS, { ...toWireTarget(opts), req });
     });
   }
 
   /** A server-side event whose `callback` gets `(err, responses)`, one response per node. */
   serverSideEmitWithAck(data: unknown[], callback: (err: Error | null, responses: unknown[]) => void): void {
     if (this.nodes.size === 0) return callback(null, []);
+    if (this.pubsub.state !== "up") return callback(unavailable("serverSideEmitWithAck"), []);
     const responses: unknown[] = [];
     const req = this.pending.open(this.nodes.uids(), this.timeout, {
       onAnswer: (msg) => {
@@ -47,7 +49,7 @@ export class ClusterRequests {
       },
       onEnd: (err) => callback(err, responses),
     });
-    this.pubsub.publish(MessageType.SERVER_SIDE_EMIT, { a: data, req });
+    this.pubsub.signal(MessageType.SERVER_SIDE_EMIT, { a: data, req });
   }
 
   /**
@@ -56,6 +58,11 @@ export class ClusterRequests {
    */
   broadcastWithAck(data: unknown[], opts: BroadcastOptions, clientCount: (count: number) => void, ack: (response: unknown) => void): void {
     if (this.nodes.size === 0) return;
+    // The other nodes cannot get the packet: each counts as a node that sent it to nobody.
+    if (this.pubsub.state !== "up") {
+      for (let i = 0; i < this.nodes.size; i++) clientCount(0);
+      return;
+    }
     const req = this.pending.open(this.nodes.uids(), opts.flags?.timeout ?? this.timeout, {
       onAnswer: (msg) => {
         if (msg.type === MessageType.BROADCAST_CLIENT_COUNT) clientCount(msg.header.n);
@@ -68,7 +75,7 @@ export class ClusterRequests {
       onEnd: () => {},
       keepUntilTimeout: true,
     });
-    this.pubsub.publish(MessageType.BROADCAST_WITH_ACK, { ...toWireTarget(opts), req, d: data });
+    this.pubsub.signal(MessageType.BROADCAST_WITH_ACK, { ...toWireTarget(opts), req, d: data });
   }
 
   /** An answer to one of this node's requests. */
@@ -85,4 +92,13 @@ export class ClusterRequests {
   closeAll(): void {
     this.pending.closeAll();
   }
+
+  /** Redis became unreachable: the requests in flight will get no more answers. */
+  failAll(): void {
+    this.pending.failAll(unavailable("the request"));
+  }
+}
+
+function unavailable(what: string): RedisUnavailableError {
+  return new RedisUnavailableError(`${what} needs the other nodes, and Redis is unreachable`);
 }

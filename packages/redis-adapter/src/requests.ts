@@ -16,8 +16,8 @@ export interface RequestHandler {
   onAnswer(msg: ResponseMessage): boolean;
   /** A node left before completing its part. */
   onNodeGone?(uid: string): void;
-  /** Every node done (err null), or the timeout passed (err set). Runs once. */
-  onEnd(err: RequestError | null): void;
+  /** Every node done (err null), the timeout passed or Redis became unreachable (err set). Runs once. */
+  onEnd(err: Error | null): void;
   /** Stay open until the timeout even once every node completed (broadcast acks keep coming). */
   keepUntilTimeout?: boolean;
 }
@@ -67,17 +67,27 @@ export class Requests {
     for (const id of [...this.pending.keys()]) this.end(id, false);
   }
 
+  /** Ends every request with `err`: the answers cannot arrive (Redis is unreachable). */
+  failAll(err: Error): void {
+    for (const id of [...this.pending.keys()]) this.end(id, false, err);
+  }
+
   private complete(id: string, p: Pending, uid: string): void {
     p.waiting.delete(uid);
     if (p.waiting.size === 0 && !p.handler.keepUntilTimeout) this.end(id, false);
   }
 
-  private end(id: string, timedOut: boolean): void {
+  private end(id: string, timedOut: boolean, failure: Error | null = null): void {
     const p = this.pending.get(id);
     if (p === undefined) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
     const missing = p.waiting.size;
+    if (failure !== null && missing > 0) {
+      // The nodes that will not answer count as having sent to nobody.
+      for (const uid of p.waiting) p.handler.onNodeGone?.(uid);
+      return p.handler.onEnd(failure);
+    }
     p.handler.onEnd(timedOut && missing > 0 ? new RequestError(missing, p.timeout) : null);
   }
 }

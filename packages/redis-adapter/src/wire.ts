@@ -21,27 +21,43 @@ export interface WireSocket {
   data: unknown;
 }
 
+/**
+ * `q`: the sender's sequence number, on the messages that change what
+ * clients receive; a receiver drops a number it already had from that sender.
+ */
+export interface Sequenced {
+  q?: number;
+}
+
 /** The header of each message type. `req` names the request a message opens or answers. */
 export interface Headers {
   [MessageType.INITIAL_HEARTBEAT]: Record<string, never>;
   [MessageType.HEARTBEAT]: Record<string, never>;
   [MessageType.ADAPTER_CLOSE]: Record<string, never>;
   /** `c`: how many of the envelope's parts are the encoded packet. */
-  [MessageType.BROADCAST]: WireTarget & { c: number };
+  [MessageType.BROADCAST]: WireTarget & Sequenced & { c: number };
   [MessageType.BROADCAST_WITH_ACK]: WireTarget & { req: string; d: unknown[] };
   [MessageType.BROADCAST_CLIENT_COUNT]: { req: string; n: number };
   [MessageType.BROADCAST_ACK]: { req: string; a: unknown };
-  [MessageType.SOCKETS_JOIN]: WireTarget & { rooms: Room[] };
-  [MessageType.SOCKETS_LEAVE]: WireTarget & { rooms: Room[] };
-  [MessageType.DISCONNECT_SOCKETS]: WireTarget & { close: boolean };
+  [MessageType.SOCKETS_JOIN]: WireTarget & Sequenced & { rooms: Room[] };
+  [MessageType.SOCKETS_LEAVE]: WireTarget & Sequenced & { rooms: Room[] };
+  [MessageType.DISCONNECT_SOCKETS]: WireTarget & Sequenced & { close: boolean };
   [MessageType.FETCH_SOCKETS]: WireTarget & { req: string };
   [MessageType.FETCH_SOCKETS_RESPONSE]: { req: string; s: WireSocket[] };
-  /** Without `req`, nobody waits for an answer. */
-  [MessageType.SERVER_SIDE_EMIT]: { a: unknown[]; req?: string };
+  /** Without `req`, nobody waits for an answer (and it is numbered); with it, a request. */
+  [MessageType.SERVER_SIDE_EMIT]: Sequenced & { a: unknown[]; req?: string };
   [MessageType.SERVER_SIDE_EMIT_RESPONSE]: { req: string; a: unknown };
 }
 
 export type WireType = keyof Headers;
+
+/** The messages that change what clients receive: numbered, and kept through a Redis outage. */
+export type SequencedType =
+  | typeof MessageType.BROADCAST
+  | typeof MessageType.SOCKETS_JOIN
+  | typeof MessageType.SOCKETS_LEAVE
+  | typeof MessageType.DISCONNECT_SOCKETS
+  | typeof MessageType.SERVER_SIDE_EMIT;
 
 /** A received message: the discriminated union over `type`. */
 export type WireMessage = {
@@ -96,5 +112,10 @@ const HEADER_CHECKS: { [T in WireType]: (h: Header) => boolean } = {
 /** Whether a decoded envelope is a message of a known type with the header that type needs. */
 export function isWireMessage(env: Envelope): env is Envelope & WireMessage {
   const check = HEADER_CHECKS[env.type as WireType] as ((h: Header) => boolean) | undefined;
-  return check !== undefined && check(env.header);
+  return check !== undefined && (env.header.q === undefined || Number.isSafeInteger(env.header.q)) && check(env.header);
+}
+
+/** The sequence number of a message, when it has one. */
+export function sequenceOf(msg: WireMessage): number | undefined {
+  return "q" in msg.header ? msg.header.q : undefined;
 }
