@@ -264,7 +264,7 @@ export class RedisAdapter extends Adapter {
       return;
     }
     this.nodes.seen(env.uid);
-    if (this.notHeard.delete(env.uid) && this.notHeard.size === 0) this.resume();
+    if (this.notHeard.size > 0 && this.canHearUs(env) && this.notHeard.delete(env.uid) && this.notHeard.size === 0) this.resume();
     const seq = sequenceOf(env);
     if (seq !== undefined && !this.duplicates.isNew(env.uid, seq)) {
       debug("%s: dropped message %d of %s, already received", this.nsp.name, seq, env.uid);
@@ -278,7 +278,7 @@ export class RedisAdapter extends Adapter {
     switch (msg.type) {
       case MessageType.INITIAL_HEARTBEAT:
         // Answer at once, so the newcomer (or a node back from an outage) knows every node without waiting an interval.
-        this.pubsub.signal(MessageType.HEARTBEAT, {});
+        this.pubsub.signal(MessageType.HEARTBEAT, { to: msg.uid });
         break;
       case MessageType.HEARTBEAT:
       case MessageType.ADAPTER_CLOSE:
@@ -376,6 +376,17 @@ export class RedisAdapter extends Adapter {
     if (this.notHeard.size === 0) return this.resume();
     this.resumeTimer = setTimeout(() => this.resume(), this.heartbeatTimeout);
     this.resumeTimer.unref();
+  }
+
+  /**
+   * Whether `msg` proves that its sender's subscription works now: its
+   * announcement (sent once subscribed, or once its own probe came back), or
+   * its answer to this node's. Not any message: one the sender's client
+   * queued before the outage reaches Redis as soon as it is back, possibly
+   * before that sender subscribed again.
+   */
+  private canHearUs(msg: WireMessage): boolean {
+    return msg.type === MessageType.INITIAL_HEARTBEAT || (msg.type === MessageType.HEARTBEAT && msg.header.to === this.uid);
   }
 
   private resume(): void {

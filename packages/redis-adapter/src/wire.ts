@@ -32,7 +32,8 @@ export interface Sequenced {
 /** The header of each message type. `req` names the request a message opens or answers. */
 export interface Headers {
   [MessageType.INITIAL_HEARTBEAT]: Record<string, never>;
-  [MessageType.HEARTBEAT]: Record<string, never>;
+  /** `to`: the node whose INITIAL_HEARTBEAT this answers. */
+  [MessageType.HEARTBEAT]: { to?: string };
   [MessageType.ADAPTER_CLOSE]: Record<string, never>;
   /** `c`: how many of the envelope's parts are the encoded packet. */
   [MessageType.BROADCAST]: WireTarget & Sequenced & { c: number };
@@ -94,7 +95,7 @@ const isWireSocket = (value: unknown): value is WireSocket =>
 /** What each message type's header must hold. */
 const HEADER_CHECKS: { [T in WireType]: (h: Header) => boolean } = {
   [MessageType.INITIAL_HEARTBEAT]: () => true,
-  [MessageType.HEARTBEAT]: () => true,
+  [MessageType.HEARTBEAT]: (h) => h.to === undefined || typeof h.to === "string",
   [MessageType.ADAPTER_CLOSE]: () => true,
   [MessageType.BROADCAST]: (h) => isTarget(h) && typeof h.c === "number",
   [MessageType.BROADCAST_WITH_ACK]: (h) => isTarget(h) && isRequestId(h.req) && Array.isArray(h.d),
