@@ -1,6 +1,7 @@
 "use strict";
-// The one line printed when the chat's port is taken, by examples/chat/server.js
-// and by the root `npm start` (scripts/start.js, which checks before building).
+// The one line printed when a demo's port is taken, by examples/chat/server.js,
+// examples/echo/server.js and the root `npm start` (scripts/start.js, which
+// checks before building).
 
 /** @param {number} port */
 function portInUseMessage(port) {

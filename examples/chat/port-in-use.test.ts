@@ -1,5 +1,5 @@
-// A taken port gives one clear line and exit code 1, both from the chat
-// server itself and from the root `npm start` (which checks before its
+// A taken port gives one clear line and exit code 1, from the chat and echo
+// servers themselves and from the root `npm start` (which checks before its
 // install and build), instead of an unhandled 'error' stack trace.
 import { spawn } from "node:child_process";
 import { createServer, type AddressInfo, type Server } from "node:net";
@@ -36,6 +36,13 @@ function run(script: string): Promise<{ code: number | null; stdout: string; std
 
 test("examples/chat/server.js on a taken port: one line naming the port and PORT=, exit 1", async () => {
   const { code, stdout, stderr } = await run("examples/chat/server.js");
+  expect(code).toBe(1);
+  expect(stdout).toBe("");
+  expect(stderr).toBe(`port ${port} is in use: start on another one with PORT=${port + 1} npm start\n`);
+});
+
+test("examples/echo/server.js on a taken port: the same line, exit 1", async () => {
+  const { code, stdout, stderr } = await run("examples/echo/server.js");
   expect(code).toBe(1);
   expect(stdout).toBe("");
   expect(stderr).toBe(`port ${port} is in use: start on another one with PORT=${port + 1} npm start\n`);

@@ -7,6 +7,7 @@ const { createServer } = require("node:http");
 const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
 const { attach } = require("@duplex/engine");
+const { portInUseMessage } = require("../chat/port-in-use.js");
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
@@ -30,6 +31,12 @@ engine.on("connection", (socket) => {
 });
 engine.on("connection_error", (err) => console.log(`refused ${err.req.url}: ${err.code} ${err.message}`));
 
+// A taken or forbidden port is one line and exit code 1, not a stack trace.
+http.once("error", (err) => {
+  if (err.code === "EADDRINUSE") console.error(portInUseMessage(port));
+  else console.error(`the echo demo could not start: ${err.message}`);
+  process.exit(1);
+});
 http.listen(port, host, () => console.log(`Duplex echo demo on http://localhost:${port}`));
 
 function shutdown() {

@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { attach, type EngineOptions, type EngineServer } from "@duplex/engine";
+import type WebSocket from "ws";
+import { attach, type EngineOptions, type EngineServer, type EngineSocket } from "@duplex/engine";
 
 export interface Harness {
   engine: EngineServer;
@@ -77,4 +78,46 @@ export function once<T extends unknown[]>(
   event: string,
 ): Promise<T> {
   return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)));
+}
+
+/** A polling session opened by hand, with the URLs that reach it. */
+export interface PollingSession {
+  sid: string;
+  /** The engine's socket for the session. */
+  socket: EngineSocket;
+  pollPath: string;
+  wsUrl: string;
+}
+
+/** Opens a polling session by hand on `h`; resolves once the engine has its socket. */
+export async function openPollingSession(h: Harness): Promise<PollingSession> {
+  const connected = new Promise<EngineSocket>((resolve) => h.engine.once("connection", resolve));
+  const { sid } = await pollingHandshake(h.port);
+  return {
+    sid,
+    socket: await connected,
+    pollPath: `/engine.io/?EIO=4&transport=polling&sid=${sid}`,
+    wsUrl: `ws://127.0.0.1:${h.port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`,
+  };
+}
+
+/** Starts a GET and resolves once the server has taken it (the engine's listener runs first). */
+export async function pendingPoll(h: Harness, path: string): Promise<{ response: Promise<HttpResult> }> {
+  const arrived = new Promise((resolve) => h.http.once("request", resolve));
+  const response = httpRequest(h.port, path);
+  await arrived;
+  return { response };
+}
+
+/** Resolves when the WebSocket opens; rejects on its error. */
+export function opened(ws: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+}
+
+/** The next text frame the WebSocket receives. */
+export function nextFrame(ws: WebSocket): Promise<string> {
+  return new Promise((resolve) => ws.once("message", (data) => resolve(String(data))));
 }

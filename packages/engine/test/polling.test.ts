@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { connect } from "node:net";
 import { gunzipSync } from "node:zlib";
 import type { CloseReason, EngineSocket } from "@duplex/engine";
-import { httpRequest, startEngine, type Harness } from "./helpers";
+import { httpRequest, openPollingSession, pendingPoll, startEngine, type Harness } from "./helpers";
 
 const SEP = "\x1e";
 let h: Harness;
@@ -12,18 +12,8 @@ afterEach(() => h.close());
 /** Opens a session by hand and returns it with its server-side socket. */
 async function open(opts = {}): Promise<{ sid: string; socket: EngineSocket; path: string }> {
   h = await startEngine(opts);
-  const connected = new Promise<EngineSocket>((resolve) => h.engine.once("connection", resolve));
-  const res = await httpRequest(h.port, "/engine.io/?EIO=4&transport=polling");
-  const sid = JSON.parse(res.body.slice(1)).sid as string;
-  return { sid, socket: await connected, path: `/engine.io/?EIO=4&transport=polling&sid=${sid}` };
-}
-
-/** Starts a GET and resolves once the server has taken it (the engine's listener runs first). */
-async function pendingPoll(path: string): Promise<{ response: Promise<{ body: string }> }> {
-  const arrived = new Promise((resolve) => h.http.once("request", resolve));
-  const response = httpRequest(h.port, path);
-  await arrived;
-  return { response };
+  const { sid, socket, pollPath } = await openPollingSession(h);
+  return { sid, socket, path: pollPath };
 }
 
 function closed(socket: EngineSocket): Promise<[CloseReason, string | undefined]> {
@@ -42,7 +32,7 @@ describe("long-polling", () => {
 
   test("a GET waits until there is something to send", async () => {
     const { socket, path } = await open();
-    const { response: poll } = await pendingPoll(path);
+    const { response: poll } = await pendingPoll(h, path);
     socket.send("late", () => undefined);
     expect((await poll).body).toBe("4late");
   });
@@ -81,7 +71,7 @@ describe("long-polling", () => {
   test("a second GET while one is pending closes the session; both polls are answered", async () => {
     const { socket, path } = await open();
     const done = closed(socket);
-    const { response: first } = await pendingPoll(path);
+    const { response: first } = await pendingPoll(h, path);
     const second = await httpRequest(h.port, path);
     expect(second.status).toBe(400);
     expect(JSON.parse(second.body)).toEqual({ code: 3, message: "Bad request" });
@@ -93,7 +83,7 @@ describe("long-polling", () => {
   test("socket.close() ends the session with a close packet on the next poll ('forced close')", async () => {
     const { socket, path } = await open();
     const done = closed(socket);
-    const { response: poll } = await pendingPoll(path);
+    const { response: poll } = await pendingPoll(h, path);
     socket.send("bye");
     socket.close();
     // the poll took "bye" first; the close packet goes on the next one
@@ -108,7 +98,7 @@ describe("long-polling", () => {
   test("engine.close() answers a pending poll and reports 'server shutting down'", async () => {
     const { socket, path } = await open();
     const done = closed(socket);
-    const { response: poll } = await pendingPoll(path);
+    const { response: poll } = await pendingPoll(h, path);
     h.engine.close();
     expect((await poll).body).toBe("1");
     expect((await done)[0]).toBe("server shutting down");
@@ -117,7 +107,7 @@ describe("long-polling", () => {
   test("a close packet from the client ends the session with 'transport close'", async () => {
     const { socket, path } = await open();
     const done = closed(socket);
-    const { response: poll } = await pendingPoll(path);
+    const { response: poll } = await pendingPoll(h, path);
     expect((await httpRequest(h.port, path, { method: "POST", body: "1" })).body).toBe("ok");
     expect((await done)[0]).toBe("transport close");
     // the client is gone: its poll is released with a noop, as engine.io does

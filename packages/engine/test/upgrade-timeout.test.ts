@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
 import type { EngineSocket } from "@duplex/engine";
 import { quiet, stopwatch, within } from "../../../test-support/timing";
-import { httpRequest, startEngine, type Harness } from "./helpers";
+import { httpRequest, nextFrame, opened, openPollingSession, startEngine, type Harness, type PollingSession } from "./helpers";
 
 /**
  * The engine's one-shot timers, with real timers and real sockets:
@@ -23,41 +23,17 @@ const LATE = 3000;
 let h: Harness;
 afterEach(() => h.close());
 
-interface Session {
-  socket: EngineSocket;
-  pollPath: string;
-  wsUrl: string;
-}
-
-async function openPolling(): Promise<Session> {
+async function openPolling(): Promise<PollingSession> {
   h = await startEngine({ upgradeTimeout: UPGRADE_TIMEOUT, closeTimeout: CLOSE_TIMEOUT, destroyUpgradeTimeout: DESTROY_UPGRADE_TIMEOUT });
-  const connected = new Promise<EngineSocket>((resolve) => h.engine.once("connection", resolve));
-  const res = await httpRequest(h.port, "/engine.io/?EIO=4&transport=polling");
-  const sid = (JSON.parse(res.body.slice(1)) as { sid: string }).sid;
-  return {
-    socket: await connected,
-    pollPath: `/engine.io/?EIO=4&transport=polling&sid=${sid}`,
-    wsUrl: `ws://127.0.0.1:${h.port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`,
-  };
-}
-
-function opened(ws: WebSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
-  });
+  return openPollingSession(h);
 }
 
 function closed(ws: WebSocket): Promise<void> {
   return new Promise((resolve) => ws.once("close", () => resolve()));
 }
 
-function nextFrame(ws: WebSocket): Promise<string> {
-  return new Promise((resolve) => ws.once("message", (data) => resolve(String(data))));
-}
-
 /** The session is still usable over polling: a message from the server arrives on a poll. */
-async function stillPolling(s: Session): Promise<void> {
+async function stillPolling(s: PollingSession): Promise<void> {
   expect(s.socket.readyState).toBe("open");
   expect(s.socket.upgrading).toBe(false);
   expect(s.socket.transport.name).toBe("polling");

@@ -1,46 +1,13 @@
 import WebSocket from "ws";
 import type { EngineSocket } from "@duplex/engine";
-import { httpRequest, startEngine, type Harness } from "./helpers";
+import { httpRequest, nextFrame, opened, openPollingSession, pendingPoll, startEngine, type Harness, type PollingSession } from "./helpers";
 
 let h: Harness;
 afterEach(() => h.close());
 
-interface Session {
-  sid: string;
-  socket: EngineSocket;
-  pollPath: string;
-  wsUrl: string;
-}
-
-async function openPolling(opts = {}): Promise<Session> {
+async function openPolling(opts = {}): Promise<PollingSession> {
   h = await startEngine(opts);
-  const connected = new Promise<EngineSocket>((resolve) => h.engine.once("connection", resolve));
-  const res = await httpRequest(h.port, "/engine.io/?EIO=4&transport=polling");
-  const sid = JSON.parse(res.body.slice(1)).sid as string;
-  return {
-    sid,
-    socket: await connected,
-    pollPath: `/engine.io/?EIO=4&transport=polling&sid=${sid}`,
-    wsUrl: `ws://127.0.0.1:${h.port}/engine.io/?EIO=4&transport=websocket&sid=${sid}`,
-  };
-}
-
-async function pendingPoll(path: string): Promise<{ response: Promise<{ status: number; body: string }> }> {
-  const arrived = new Promise((resolve) => h.http.once("request", resolve));
-  const response = httpRequest(h.port, path);
-  await arrived;
-  return { response };
-}
-
-function nextFrame(ws: WebSocket): Promise<string> {
-  return new Promise((resolve) => ws.once("message", (d) => resolve(String(d))));
-}
-
-function opened(ws: WebSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
-  });
+  return openPollingSession(h);
 }
 
 describe("upgrade from polling to websocket", () => {
@@ -49,7 +16,7 @@ describe("upgrade from polling to websocket", () => {
     const events: string[] = [];
     s.socket.on("upgrading", (t) => events.push(`upgrading:${t.name}`));
     s.socket.on("upgrade", (t) => events.push(`upgrade:${t.name}`));
-    const { response: poll } = await pendingPoll(s.pollPath);
+    const { response: poll } = await pendingPoll(h, s.pollPath);
 
     const ws = new WebSocket(s.wsUrl);
     await opened(ws);

@@ -432,7 +432,7 @@ export class RedisAdapter extends Adapter {
  * // const pub = new Redis(); const sub = pub.duplicate();
  */
 export function createAdapter(pub: object, sub: object, opts: RedisAdapterOptions = {}): AdapterConstructor {
-  const clients = toRedisClients(pub, sub);
+  const clients = toRedisClients(pub, sub, opts.sharded);
   return class extends RedisAdapter {
     constructor(nsp: AdapterNamespace) {
       super(nsp, clients.pub, clients.sub, opts);

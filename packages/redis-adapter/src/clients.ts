@@ -1,12 +1,15 @@
 import type { BufferListener, RedisArgument, RedisClientLike, RedisSubscriberLike } from "./redis";
 
-export type RedisClientErrorCode = "UNSUPPORTED_REDIS_CLIENT" | "REDIS_CLIENT_NOT_CONNECTED" | "SAME_REDIS_CLIENT";
+export type RedisClientErrorCode = "UNSUPPORTED_REDIS_CLIENT" | "REDIS_CLIENT_NOT_CONNECTED" | "SAME_REDIS_CLIENT" | "SHARDED_SUBSCRIBERS_REQUIRED";
 
 /**
  * `createAdapter` refused its Redis clients. `code` is stable:
  * `UNSUPPORTED_REDIS_CLIENT` (neither node-redis nor ioredis),
  * `REDIS_CLIENT_NOT_CONNECTED` (never connected, or closed),
- * `SAME_REDIS_CLIENT` (one connection given as both: a subscriber cannot publish).
+ * `SAME_REDIS_CLIENT` (one connection given as both: a subscriber cannot publish),
+ * `SHARDED_SUBSCRIBERS_REQUIRED` (`sharded: true` with an ioredis Cluster
+ * created without `shardedSubscribers: true`, which never sends SSUBSCRIBE
+ * to the shards: the nodes would not hear each other).
  */
 export class RedisClientError extends Error {
   override name = "RedisClientError";
@@ -23,6 +26,8 @@ type Listener = (err: Error) => void;
 /** The part of ioredis (Redis or Cluster, 5 or 6) the adapter uses. */
 interface IoRedisLike {
   status: string;
+  isCluster?: boolean;
+  options?: { shardedSubscribers?: boolean };
   call(command: string, ...args: RedisArgument[]): Promise<unknown>;
   callBuffer(command: string, ...args: RedisArgument[]): Promise<unknown>;
   subscribe(...channels: string[]): Promise<unknown>;
@@ -40,14 +45,22 @@ interface NodeRedisClusterLike extends RedisSubscriberLike {
   sendCommand(firstKey: RedisArgument | undefined, isReadonly: boolean, args: ReadonlyArray<RedisArgument>, options?: object): Promise<unknown>;
 }
 
-type Kind = "node-redis" | "node-redis cluster" | "ioredis";
+/** node-redis 4 takes `{ returnBuffers: true }` where 5 and later take a `typeMapping`. */
+interface NodeRedis4Like extends RedisSubscriberLike {
+  sendCommand(args: ReadonlyArray<RedisArgument>, options?: { returnBuffers?: boolean }): Promise<unknown>;
+}
+
+type Kind = "node-redis" | "node-redis 4" | "node-redis cluster" | "node-redis 4 cluster" | "ioredis";
 
 function kindOf(client: unknown): Kind | undefined {
   if (typeof client !== "object" || client === null) return undefined;
   const c = client as Record<string, unknown>;
   if (typeof c.callBuffer === "function" && typeof c.status === "string") return "ioredis";
-  if (typeof c.sendCommand === "function" && typeof c.isOpen === "boolean") return "masters" in c ? "node-redis cluster" : "node-redis";
-  return undefined;
+  if (typeof c.sendCommand !== "function" || typeof c.isOpen !== "boolean") return undefined;
+  // withTypeMapping came with node-redis 5, and with it the typeMapping command option.
+  const version4 = typeof c.withTypeMapping !== "function";
+  if ("masters" in c) return version4 ? "node-redis 4 cluster" : "node-redis cluster";
+  return version4 ? "node-redis 4" : "node-redis";
 }
 
 function isOpen(client: object, kind: Kind): boolean {
@@ -115,9 +128,24 @@ function ioredisSubscriber(client: IoRedisLike): RedisSubscriberLike {
   };
 }
 
-function clusterPublisher(cluster: NodeRedisClusterLike): RedisClientLike {
+type CommandOptions = Parameters<RedisClientLike["sendCommand"]>[1];
+
+/** The adapter asks for Buffer replies with a typeMapping (recovery-store.ts); node-redis 4 with returnBuffers. */
+function asReturnBuffers(options: CommandOptions): { returnBuffers: true } | undefined {
+  return options?.typeMapping ? { returnBuffers: true } : undefined;
+}
+
+function nodeRedis4Publisher(client: NodeRedis4Like): RedisClientLike {
   return {
-    sendCommand: (args, options) => cluster.sendCommand(firstKey(args), false, args, options),
+    sendCommand: (args, options) => client.sendCommand(args, asReturnBuffers(options)),
+    on: (event, listener) => client.on(event, listener),
+    off: (event, listener) => client.off(event, listener),
+  };
+}
+
+function clusterPublisher(cluster: NodeRedisClusterLike, version4: boolean): RedisClientLike {
+  return {
+    sendCommand: (args, options) => cluster.sendCommand(firstKey(args), false, args, version4 ? asReturnBuffers(options) : options),
     on: (event, listener) => cluster.on(event, listener),
     off: (event, listener) => cluster.off(event, listener),
   };
@@ -125,12 +153,12 @@ function clusterPublisher(cluster: NodeRedisClusterLike): RedisClientLike {
 
 /**
  * Checks the two clients `createAdapter` was given and puts them in the
- * shape the adapter speaks (node-redis's): node-redis 4 or later
- * (`createClient`, `createCluster`) as they are, ioredis (`Redis`,
- * `Cluster`) wrapped. Both must be connected (or connecting), and be two
- * connections: `sub` is put in subscriber mode.
+ * shape the adapter speaks (node-redis 5's): node-redis 5 or later
+ * (`createClient`, `createCluster`) as they are, node-redis 4 and ioredis
+ * (`Redis`, `Cluster`) wrapped. Both must be connected (or connecting), and
+ * be two connections: `sub` is put in subscriber mode, sharded or not.
  */
-export function toRedisClients(pub: unknown, sub: unknown): { pub: RedisClientLike; sub: RedisSubscriberLike } {
+export function toRedisClients(pub: unknown, sub: unknown, sharded = false): { pub: RedisClientLike; sub: RedisSubscriberLike } {
   const kinds: Kind[] = [];
   for (const [role, client] of [["pub", pub], ["sub", sub]] as const) {
     const kind = kindOf(client);
@@ -152,12 +180,29 @@ export function toRedisClients(pub: unknown, sub: unknown): { pub: RedisClientLi
   if (pub === sub) {
     throw new RedisClientError("SAME_REDIS_CLIENT", "createAdapter(pub, sub): pub and sub must be two connections (sub = pub.duplicate()): a subscribed connection cannot publish");
   }
-  const wrap = <T>(client: unknown, kind: Kind, io: (c: IoRedisLike) => T, cluster: (c: NodeRedisClusterLike) => T): T =>
-    kind === "ioredis" ? io(client as IoRedisLike) : kind === "node-redis cluster" ? cluster(client as NodeRedisClusterLike) : (client as T);
-  return {
-    pub: wrap(pub, kinds[0], ioredisPublisher, clusterPublisher),
-    sub: wrap<RedisSubscriberLike>(sub, kinds[1], ioredisSubscriber, (c) => c),
-  };
+  const ioredisSub = sub as IoRedisLike;
+  if (sharded && kinds[1] === "ioredis" && ioredisSub.isCluster === true && ioredisSub.options?.shardedSubscribers !== true) {
+    throw new RedisClientError(
+      "SHARDED_SUBSCRIBERS_REQUIRED",
+      "createAdapter(pub, sub, { sharded: true }): create the ioredis Cluster with { shardedSubscribers: true }; without it ioredis does not send SSUBSCRIBE to each shard and the nodes never hear each other",
+    );
+  }
+  return { pub: publisher(pub, kinds[0]), sub: kinds[1] === "ioredis" ? ioredisSubscriber(sub as IoRedisLike) : (sub as RedisSubscriberLike) };
+}
+
+/** The publishing client in node-redis 5's shape. */
+function publisher(client: unknown, kind: Kind): RedisClientLike {
+  switch (kind) {
+    case "ioredis":
+      return ioredisPublisher(client as IoRedisLike);
+    case "node-redis 4":
+      return nodeRedis4Publisher(client as NodeRedis4Like);
+    case "node-redis cluster":
+    case "node-redis 4 cluster":
+      return clusterPublisher(client as NodeRedisClusterLike, kind === "node-redis 4 cluster");
+    case "node-redis":
+      return client as RedisClientLike;
+  }
 }
 
 function describe(value: unknown): string {

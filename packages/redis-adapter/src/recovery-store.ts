@@ -18,6 +18,22 @@ redis.call('SET', KEYS[2], id, 'PX', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return id`;
 
+// The packets after an offset, in one round trip. An offset's key lives as
+// long as its packet (ttl). When it has expired, the client's last packet is
+// older than the window: a client that heard nothing for so long (a quiet
+// one, not in the rooms broadcast to) missed exactly the packets younger than
+// the window, counted on Redis's clock, as the key's expiry was.
+const MISSED = `
+local id = redis.call('GET', KEYS[2])
+local from
+if id then
+  from = '(' .. id
+else
+  local now = redis.call('TIME')
+  from = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[1]))
+end
+return redis.call('XRANGE', KEYS[1], from, '+')`;
+
 const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 
 interface StoredPacket {
@@ -69,19 +85,19 @@ export class RecoveryStore {
     return this.client.sendCommand(["DEL", `${this.prefix}session:${pid}`]);
   }
 
-  /** The session of `pid` and the packets it missed after `offset`; null when either is gone. */
+  /**
+   * The session of `pid` and the packets it missed after `offset`; null when
+   * the session is gone (expired, taken, or never stored).
+   */
   async restoreSession(pid: string, offset: string): Promise<RecoveredSession | null> {
-    const [rawSession, streamId] = (await Promise.all([
-      this.client.sendCommand(["GETDEL", `${this.prefix}session:${pid}`], AS_BUFFERS),
-      this.client.sendCommand(["GET", `${this.prefix}offset:${offset}`]),
-    ])) as [Buffer | null, string | null];
-    if (rawSession === null || streamId === null) return null;
+    const rawSession = (await this.client.sendCommand(["GETDEL", `${this.prefix}session:${pid}`], AS_BUFFERS)) as Buffer | null;
+    if (rawSession === null) return null;
     const session = decodeEnvelope(rawSession)?.header.s as Session | undefined;
     if (session === undefined) return null;
-    const entries = (await this.client.sendCommand(["XRANGE", `${this.prefix}packets`, `(${streamId}`, "+"], AS_BUFFERS)) as [
-      Buffer,
-      Buffer[],
-    ][];
+    const entries = (await this.client.sendCommand(
+      ["EVAL", MISSED, "2", `${this.prefix}packets`, `${this.prefix}offset:${offset}`, String(this.ttl)],
+      AS_BUFFERS,
+    )) as [Buffer, Buffer[]][];
     const missedPackets: unknown[][] = [];
     for (const [, fields] of entries) {
       const packet = decodeEnvelope(fields[1])?.header as StoredPacket | undefined;

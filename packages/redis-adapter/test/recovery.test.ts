@@ -45,8 +45,11 @@ interface Recoverable {
   _lastOffset?: string;
 }
 
-/** Connects to A, joins `room`, gets one event (so it holds an offset), then loses its transport. */
-async function disconnectedFromA(room: string): Promise<{ id: string; pid: string; offset: string }> {
+/**
+ * Connects to A, joins `room`, gets one event (so it holds an offset), hears
+ * nothing more for `quietFor` ms (real time), then loses its transport.
+ */
+async function disconnectedFromA(room: string, quietFor = 0): Promise<{ id: string; pid: string; offset: string }> {
   const client = await connect(a.url);
   await client.emitWithAck("join", [room]);
   await a.run(`io.to(${JSON.stringify(room)}).emit('before')`);
@@ -54,6 +57,7 @@ async function disconnectedFromA(room: string): Promise<{ id: string; pid: strin
   const { _pid: pid, _lastOffset: offset } = client as unknown as Recoverable;
   expect(typeof pid).toBe("string");
   expect(typeof offset).toBe("string");
+  if (quietFor > 0) await new Promise((resolve) => setTimeout(resolve, quietFor));
   const id = client.id!;
   client.io.engine.close(); // "transport close" on the server: recoverable
   await until("A persisted the session", async () => (await a.run<number>("return io.of('/').sockets.size")) === 0);
@@ -123,3 +127,19 @@ test("a session is kept in Redis for maxDisconnectionDuration only", async () =>
   expect(ttl).toBeGreaterThan(0);
   expect(ttl).toBeLessThanOrEqual(TTL);
 });
+
+test("a quiet client (its last packet older than maxDisconnectionDuration) is still recovered, with only what it missed", async () => {
+  const { id, pid, offset } = await disconnectedFromA("quiet", TTL + 300);
+  const stored = await xlen();
+  await b.run("io.to('quiet').emit('missed', 'while away')");
+  await until("stored", async () => (await xlen()) > stored);
+  const back = await connect(b.url, { auth: { pid, offset } });
+  expect(back.id).toBe(id);
+  const [[, , recovered]] = await receivedWhen(back, "hello");
+  expect(recovered).toBe(true);
+  expect((await receivedWhen(back, "missed")).map((e) => e[1])).toEqual(["while away"]);
+  // "before" was older than the window: it is not replayed.
+  expect(back.received.filter((e) => e[0] === "before")).toEqual([]);
+  back.disconnect();
+});
+

@@ -1,17 +1,18 @@
-// The Redis clients socket.io's adapter users have: node-redis (createClient)
-// and ioredis 6 (new Redis()), each carrying broadcasts, room broadcasts and
+// The Redis clients socket.io's adapter users have: node-redis 5+ and 4
+// (createClient) and ioredis 6 (new Redis()), each carrying broadcasts, room broadcasts and
 // cluster requests between two Duplex nodes on a redis-server of the test's
 // own, with socket.io-client 4.8.4 sockets; and the clear, coded refusal of
 // anything else at createAdapter (never a crash at the first broadcast).
 import { Redis } from "ioredis";
 import { createClient } from "redis";
+import { createClient as createClient4 } from "redis4";
 import type { Server } from "@duplex/server";
 import { createAdapter, RedisClientError } from "@duplex/redis-adapter";
 import { startRedis, type RedisServer } from "./support/redis";
 import { closeAllClients, connect, receivedWhen } from "./support/clients";
 import { bothSee, recoveryRoundTrip, startAdapterNode } from "./support/adapter-nodes";
 
-type Kind = "node-redis" | "ioredis";
+type Kind = "node-redis" | "node-redis 4" | "ioredis";
 
 let redis: RedisServer;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -39,7 +40,7 @@ async function clients(kind: Kind): Promise<[object, object]> {
     cleanups.push(() => Promise.all([pub.quit(), sub.quit()]));
     return [pub, sub];
   }
-  const pub = createClient({ url: redis.url });
+  const pub = kind === "node-redis 4" ? createClient4({ url: redis.url }) : createClient({ url: redis.url });
   const sub = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect()]);
   cleanups.push(() => Promise.all([pub.quit(), sub.quit()]));
@@ -56,6 +57,8 @@ describe.each<[Kind, Kind, boolean]>([
   ["node-redis", "node-redis", false],
   ["ioredis", "node-redis", false],
   ["node-redis", "ioredis", true],
+  ["node-redis 4", "node-redis 4", false],
+  ["node-redis 4", "node-redis", true],
 ])("node A on %s, node B on %s, sharded %s", (kindA, kindB, sharded) => {
   test("broadcasts, room broadcasts and cluster requests cross the nodes", async () => {
     const key = `clients${++keyCounter}`;
@@ -80,7 +83,7 @@ describe.each<[Kind, Kind, boolean]>([
   });
 });
 
-test.each<[Kind]>([["ioredis"], ["node-redis"]])("%s: the recovery store keeps a session and the packets it missed (binary replies)", async (kind) => {
+test.each<[Kind]>([["ioredis"], ["node-redis"], ["node-redis 4"]])("%s: the recovery store keeps a session and the packets it missed (binary replies)", async (kind) => {
   const [pub, sub] = await clients(kind);
   const [restored, again] = await recoveryRoundTrip([pub, sub], `recovery${++keyCounter}`);
   expect(restored).toEqual({ sid: "s", pid: "p", rooms: ["s", "room"], data: { user: 1 }, missedPackets: [["second", Buffer.from([7]), "o2"]] });

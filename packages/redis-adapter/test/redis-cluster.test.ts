@@ -1,6 +1,6 @@
 // The adapter on a real Redis Cluster (3 masters, no replicas, on ports of the
 // test's own) through the cluster clients socket.io's adapter users have:
-// node-redis createCluster and ioredis Cluster, with classic and sharded
+// node-redis (5+ and 4) createCluster and ioredis Cluster, with classic and sharded
 // pub/sub. Two Duplex nodes, socket.io-client 4.8.4 sockets on each:
 // broadcasts, room broadcasts and cluster requests cross the nodes; and the
 // connection-state-recovery store (its keys share one hash slot) on each client.
@@ -10,12 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster } from "ioredis";
 import { createCluster } from "redis";
+import { createCluster as createCluster4 } from "redis4";
 import type { Server } from "@duplex/server";
+import { createAdapter, RedisClientError } from "@duplex/redis-adapter";
 import { accepting, alive, freePort } from "./support/redis";
 import { closeAllClients, connect, receivedWhen } from "./support/clients";
 import { bothSee, recoveryRoundTrip, startAdapterNode } from "./support/adapter-nodes";
 
-type Kind = "node-redis" | "ioredis";
+type Kind = "node-redis" | "node-redis 4" | "ioredis";
 
 const MASTERS = 3;
 let dir: string;
@@ -84,7 +86,8 @@ async function clusterClients(kind: Kind, sharded: boolean): Promise<[object, ob
     cleanups.push(() => Promise.all([pub.quit(), sub.quit()]));
     return [pub, sub];
   }
-  const pub = createCluster({ rootNodes: ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })) });
+  const rootNodes = ports.map((port) => ({ url: `redis://127.0.0.1:${port}` }));
+  const pub = kind === "node-redis 4" ? createCluster4({ rootNodes }) : createCluster({ rootNodes });
   const sub = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect()]);
   cleanups.push(() => Promise.all([pub.quit(), sub.quit()]));
@@ -101,6 +104,7 @@ describe.each<[Kind, Kind, boolean]>([
   ["ioredis", "ioredis", false],
   ["ioredis", "ioredis", true],
   ["node-redis", "ioredis", true],
+  ["node-redis 4", "node-redis", true],
 ])("Redis Cluster: node A on %s, node B on %s, sharded %s", (kindA, kindB, sharded) => {
   test("broadcasts, room broadcasts, fetchSockets and serverSideEmitWithAck cross the nodes", async () => {
     const key = `cluster${++keyCounter}`;
@@ -132,9 +136,22 @@ describe.each<[Kind, Kind, boolean]>([
   });
 });
 
-test.each<[Kind]>([["node-redis"], ["ioredis"]])("Redis Cluster, %s: the recovery store keeps a session and the packets it missed", async (kind) => {
+test.each<[Kind]>([["node-redis"], ["node-redis 4"], ["ioredis"]])("Redis Cluster, %s: the recovery store keeps a session and the packets it missed", async (kind) => {
   const [pub, sub] = await clusterClients(kind, false);
   const [restored, again] = await recoveryRoundTrip([pub, sub], `recovery${++keyCounter}`);
   expect(restored).toEqual({ sid: "s", pid: "p", rooms: ["s", "room"], data: { user: 1 }, missedPackets: [["second", Buffer.from([7]), "o2"]] });
   expect(again).toBeNull();
+});
+
+test("sharded: true with an ioredis Cluster made without shardedSubscribers: refused with a code, not a silent cluster", async () => {
+  const [pub, sub] = await clusterClients("ioredis", false);
+  let refusal: unknown;
+  try {
+    createAdapter(pub, sub, { sharded: true });
+  } catch (err) {
+    refusal = err;
+  }
+  expect(refusal).toBeInstanceOf(RedisClientError);
+  expect((refusal as RedisClientError).code).toBe("SHARDED_SUBSCRIBERS_REQUIRED");
+  expect(() => createAdapter(pub, sub, { sharded: false })).not.toThrow();
 });

@@ -29,6 +29,13 @@ function nextOffset(): string {
   return `${OFFSET_PREFIX}-${offsetCounter.toString(36)}`;
 }
 
+/** The counter of an offset this process issued; undefined for any other string. */
+function counterOf(offset: string): number | undefined {
+  if (!offset.startsWith(`${OFFSET_PREFIX}-`)) return undefined;
+  const counter = parseInt(offset.slice(OFFSET_PREFIX.length + 1), 36);
+  return Number.isSafeInteger(counter) ? counter : undefined;
+}
+
 function reaches(sessionRooms: readonly Room[], packet: StoredPacket): boolean {
   const included = packet.rooms.size === 0 || sessionRooms.some((room) => packet.rooms.has(room));
   const except = packet.except;
@@ -46,13 +53,13 @@ export class RecoveryAdapter extends Adapter {
   private readonly sessions = new Map<string, StoredSession>();
   private packets: StoredPacket[] = [];
   /**
-   * The offset of the newest packet the sweeper dropped. A client whose last
-   * packet is that one missed nothing that was dropped: every packet after
-   * it is still kept, so it can be recovered (a quiet client that last heard
-   * from the server more than maxDisconnectionDuration ago, then lost its
-   * connection briefly).
+   * The counter of the newest packet the sweeper dropped (0: none yet). A
+   * client whose last packet was dropped is a quiet one: it heard nothing
+   * for longer than maxDisconnectionDuration, so every kept packet is newer
+   * than its last, and none reached it (it would hold a newer offset). It
+   * missed exactly the kept packets that reach its rooms.
    */
-  private newestSwept: string | undefined;
+  private newestSwept = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -83,15 +90,20 @@ export class RecoveryAdapter extends Adapter {
     if (session === undefined) return Promise.resolve(null);
     this.sessions.delete(pid);
     if (session.disconnectedAt + this.maxDisconnectionDuration < this.now()) return Promise.resolve(null);
-    // -1 for an offset that was swept last: replay every kept packet.
+    // -1 for an offset that was swept: replay every kept packet.
     const index = this.packets.findIndex((p) => p.offset === offset);
-    if (index === -1 && offset !== this.newestSwept) return Promise.resolve(null);
+    if (index === -1 && !this.wasSwept(offset)) return Promise.resolve(null);
     const missedPackets: unknown[][] = [];
     for (let i = index + 1; i < this.packets.length; i++) {
       if (reaches(session.rooms, this.packets[i])) missedPackets.push(this.packets[i].data);
     }
     const { disconnectedAt: _, ...rest } = session;
     return Promise.resolve({ ...rest, missedPackets });
+  }
+
+  private wasSwept(offset: string): boolean {
+    const counter = counterOf(offset);
+    return counter !== undefined && counter <= this.newestSwept;
   }
 
   override close(): void {
@@ -107,7 +119,7 @@ export class RecoveryAdapter extends Adapter {
     let expired = 0;
     while (expired < this.packets.length && this.packets[expired].emittedAt < threshold) expired++;
     if (expired > 0) {
-      this.newestSwept = this.packets[expired - 1].offset;
+      this.newestSwept = counterOf(this.packets[expired - 1].offset) ?? this.newestSwept;
       this.packets = this.packets.slice(expired);
     }
   }

@@ -181,3 +181,23 @@ test("a forged pid or offset is not recovered", async () => {
   const [fresh] = [...h.io.sockets.sockets.values()];
   expect(fresh.recovered).toBe(false);
 });
+
+test.each([["a made-up string", "nope"], ["another process's offset", "zzzzzz-1"], ["this process's prefix, a counter never issued", null]])(
+  "the real pid with %s as offset is not recovered",
+  async (_name, forged) => {
+    h = await startServer({ connectionStateRecovery: { maxDisconnectionDuration: 5000 } });
+    const [socket, c] = await connectWithState(reconnecting({ transports: ["websocket"] }));
+    const { _pid: pid, _lastOffset: offset } = c as unknown as { _pid: string; _lastOffset: string };
+    const gone = once(socket, "disconnect");
+    c.io.engine.close();
+    await gone;
+    c.disconnect();
+    const never = `${offset.split("-")[0]}-${(Number.MAX_SAFE_INTEGER - 1).toString(36)}`;
+    const raw = await h.raw(["websocket"]);
+    raw.send(`0${JSON.stringify({ pid, offset: forged ?? never })}`);
+    const answer = String(await raw.next());
+    expect(answer).not.toContain(socket.id);
+    const [fresh] = [...h.io.sockets.sockets.values()];
+    expect(fresh.recovered).toBe(false);
+  },
+);
