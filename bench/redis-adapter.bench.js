@@ -247,6 +247,9 @@ async function outageNode() {
       clearInterval(timer);
       const stats = typeof io.of("/").adapter.outageStats === "function" ? io.of("/").adapter.outageStats() : undefined;
       process.send({ id: msg.id, sent, stats, lines });
+    } else if (msg.cmd === "state") {
+      const adapter = io.of("/").adapter;
+      process.send({ id: msg.id, state: typeof adapter.outageStats === "function" ? adapter.outageStats().state : "unknown" });
     } else if (msg.cmd === "servers") {
       process.send({ id: msg.id, servers: await io.of("/").adapter.serverCount() });
     } else if (msg.cmd === "exit") {
@@ -266,7 +269,13 @@ async function outageMain() {
   for (const side of sides) rows.push(await outageRound(side, RATE, CLIENTS_PER_NODE, SECONDS));
   console.log("\n| side | direction | broadcasts sent | cross-node deliveries expected | lost | duplicated | out of order | node survived | adapter report |");
   console.log("|---|---|---:|---:|---:|---:|---:|---|---|");
-  for (const r of rows) for (const d of r.directions) console.log(`| ${r.side} | ${d.name} | ${d.sent} | ${d.expected} | ${d.lost} | ${d.duplicated} | ${d.outOfOrder} | ${d.survived ? "yes" : "no"} | ${d.report} |`);
+  for (const r of rows) {
+    for (const d of r.directions) {
+      // A node that crashed cannot say how many it sent.
+      const counts = Number.isNaN(d.sent) ? "— | — | — | — | —" : `${d.sent} | ${d.expected} | ${d.lost} | ${d.duplicated} | ${d.outOfOrder}`;
+      console.log(`| ${r.side} | ${d.name} | ${counts} | ${d.survived ? "yes" : "no (crashed)"} | ${d.report} |`);
+    }
+  }
 }
 
 async function startOutageRedis() {
@@ -352,6 +361,12 @@ async function outageRound(side, rate, clientsPerNode, seconds) {
   await sleep(seconds * 1000);
   await redis.start();
   await sleep(2000);
+  // Duplex: until both nodes sent what they kept (their clients may take a few seconds to reconnect).
+  for (let i = 0; i < 150; i++) {
+    const states = await Promise.all(nodes.map((n) => n.request("state")));
+    if (states.every((st) => !st || st.state !== "down" && st.state !== "reachable")) break;
+    await sleep(100);
+  }
   const results = {};
   for (const node of nodes) results[node.name] = await node.request("stop");
   // Stragglers: wait until nothing arrives for 1 s (at most 20 s).

@@ -160,7 +160,9 @@ export class RedisAdapter extends Adapter {
     this.nodes.clear();
     if (wasOpen) {
       this.pubsub.signal(MessageType.ADAPTER_CLOSE, {});
-      await this.pubsub.unsubscribe().catch((err: Error) => debug("unsubscribe failed: %s", err.message));
+      const unsubscribed = this.pubsub.unsubscribe().catch((err: Error) => debug("unsubscribe failed: %s", err.message));
+      // While Redis is unreachable the command waits in the client's queue: closing does not wait with it.
+      if (this.pubsub.state === "up") await unsubscribed;
     }
     this.pubsub.dispose();
   }

@@ -187,3 +187,39 @@ test.each<[Kind]>([["node-redis"], ["ioredis"]])(
     expect(a.lines[1]).toContain(`${buffered} kept message(s) sent, ${dropped} dropped (outageBufferSize)`);
   },
 );
+
+test("a node that never comes back is waited for heartbeatTimeout at most; then the kept messages go out and it is dropped", async () => {
+  const key = `outage${++keyCounter}`;
+  const HEARTBEAT_TIMEOUT = 1500;
+  const a = await startNode("node-redis", key, { heartbeatTimeout: HEARTBEAT_TIMEOUT });
+  const b = await startNode("node-redis", key, { heartbeatTimeout: HEARTBEAT_TIMEOUT });
+  await bothSee(a.io, b.io);
+  await redis.stop();
+  await until(() => stateOf(a) === "down" && stateOf(b) === "down", 10_000, "both adapters see the outage");
+  a.io.emit("kept", 1);
+  // B goes away while Redis cannot carry its goodbye.
+  await new Promise((resolve) => b.io.close(() => resolve(undefined)));
+  await redis.start();
+  const states = new Set<string>();
+  await until(
+    () => {
+      states.add(stateOf(a));
+      return stateOf(a) === "up";
+    },
+    30_000,
+    "A back up without B",
+  );
+  // A heard its probe, announced itself, waited for B, and gave up on it.
+  expect(states.has("reachable")).toBe(true);
+  expect(a.adapter.outageStats().lastOutage).toMatchObject({ sent: 1, dropped: 0 });
+  // Heartbeats count again: B, silent, is dropped.
+  let count = 2;
+  await until(
+    () => {
+      void a.adapter.serverCount().then((n) => (count = n));
+      return count === 1;
+    },
+    HEARTBEAT_TIMEOUT * 4,
+    "A drops B",
+  );
+});
