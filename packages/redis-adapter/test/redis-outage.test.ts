@@ -8,6 +8,7 @@
 // REDIS_UNAVAILABLE, and the outage is reported once, with its end.
 import { Redis } from "ioredis";
 import { createClient } from "redis";
+import { createClient as createClient4 } from "redis4";
 import type { Server } from "@duplex/server";
 import type { OutageStats, RedisAdapter, RedisAdapterOptions, RedisUnavailableError } from "@duplex/redis-adapter";
 import { until } from "../../../test-support/until";
@@ -17,7 +18,7 @@ import { bothSee, startAdapterNode } from "./support/adapter-nodes";
 
 jest.setTimeout(90_000);
 
-type Kind = "node-redis" | "ioredis";
+type Kind = "node-redis" | "node-redis 4" | "ioredis";
 type Signal = "SIGTERM" | "SIGKILL";
 
 const OUTAGE_MS = 5000;
@@ -57,13 +58,13 @@ async function clients(kind: Kind): Promise<[object, object]> {
     cleanups.push(() => Promise.all([pub, sub].map((c) => c.disconnect())));
     return [pub, sub];
   }
-  const pub = createClient({ url: redis.url });
+  const pub = kind === "node-redis 4" ? createClient4({ url: redis.url }) : createClient({ url: redis.url });
   const sub = pub.duplicate();
   // The adapter listens too; node-redis wants its own listener not to throw.
   pub.on("error", () => undefined);
   sub.on("error", () => undefined);
   await Promise.all([pub.connect(), sub.connect()]);
-  cleanups.push(() => Promise.all([pub, sub].map((c) => (c.isOpen ? c.destroy() : undefined))));
+  cleanups.push(() => Promise.all([pub, sub].map((c) => (c.isOpen ? c.disconnect() : undefined))));
   return [pub, sub];
 }
 
@@ -96,6 +97,7 @@ describe.each<[Kind, Signal]>([
   ["node-redis", "SIGKILL"],
   ["ioredis", "SIGTERM"],
   ["ioredis", "SIGKILL"],
+  ["node-redis 4", "SIGKILL"],
 ])("%s, redis-server stopped with %s", (kind, signal) => {
   test("two nodes broadcasting through a 5 s outage: nothing lost, nothing twice, order kept per sender", async () => {
     const key = `outage${++keyCounter}`;
