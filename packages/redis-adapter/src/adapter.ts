@@ -16,7 +16,8 @@ import { toRedisClients } from "./clients";
 import { MessageType, UID_BYTES, decodeEnvelope, toPart } from "./envelope";
 import { NodeTracker } from "./nodes";
 import { lazyPacket } from "./packet";
-import { PubSub, type LinkState, type OutageReport, type RedisUnavailableError } from "./pubsub";
+import { Outage } from "./outage";
+import { PubSub, type LinkState, type OutageReport } from "./pubsub";
 import { Recovery } from "./recovery";
 import type { RedisClientLike, RedisSubscriberLike } from "./redis";
 import { fromWireTarget, isWireMessage, sequenceOf, toWireTarget, type WireMessage, type WireSocket } from "./wire";
@@ -75,9 +76,10 @@ const PROBE_INTERVAL = 200;
  * The Redis adapter of one namespace. Broadcasts are encoded once, by the
  * node that emits them, and travel in a versioned binary envelope (see
  * envelope.ts) that other nodes write to their sockets as is. The parts:
- * pub/sub (pubsub.ts), requests across nodes (cluster-requests.ts, answered
- * in receive()), connection state recovery (recovery.ts), the messages
- * between nodes (wire.ts).
+ * pub/sub and what it keeps through a Redis outage (pubsub.ts, outbox.ts),
+ * the outage's reporting and end (outage.ts), requests across nodes
+ * (cluster-requests.ts, answered in receive()), connection state recovery
+ * (recovery.ts), the messages between nodes (wire.ts, duplicates.ts).
  */
 export class RedisAdapter extends Adapter {
   /** This node's id in the cluster (hex). */
@@ -90,13 +92,8 @@ export class RedisAdapter extends Adapter {
   private readonly recovery: Recovery | null;
   private state: "new" | "open" | "closed" = "new";
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly heartbeatTimeout: number;
-  private readonly log: ((line: string) => void) | false;
   private readonly duplicates = new Duplicates();
-  /** After an outage: the nodes not heard from since Redis is reachable again. */
-  private notHeard = new Set<string>();
-  private resumeTimer: NodeJS.Timeout | undefined;
-  private lastOutage: OutageReport | undefined;
+  private readonly outage: Outage;
 
   constructor(nsp: AdapterNamespace, pub: RedisClientLike, sub: RedisSubscriberLike, opts: RedisAdapterOptions = {}) {
     super(nsp);
@@ -104,22 +101,29 @@ export class RedisAdapter extends Adapter {
     this.uid = this.uidBytes.toString("hex");
     const key = opts.key ?? "duplex";
     this.heartbeatInterval = opts.heartbeatInterval ?? 5000;
-    this.heartbeatTimeout = opts.heartbeatTimeout ?? 10_000;
-    this.log = opts.log ?? ((line) => console.warn(line));
+    const heartbeatTimeout = opts.heartbeatTimeout ?? 10_000;
     const outboxSize = opts.outageBufferSize ?? DEFAULT_OUTAGE_BUFFER_SIZE;
     const pubsubOptions = { key, nsp: nsp.name, uid: this.uidBytes, sharded: opts.sharded ?? false, outboxSize, probeInterval: PROBE_INTERVAL };
     this.pubsub = new PubSub(pub, sub, pubsubOptions, {
       // Defined once per adapter, not per message.
       onMessage: (message) => this.receive(message),
-      onDown: (err) => this.outageStarted(err),
-      onReachable: () => this.redisReachable(),
-      onUp: (report) => this.outageEnded(report),
+      onDown: (err) => this.outage.started(err),
+      onReachable: () => this.outage.reachable(),
+      onUp: (report) => this.outage.ended(report),
     });
-    this.nodes = new NodeTracker(this.heartbeatTimeout, (uid) => {
+    this.nodes = new NodeTracker(heartbeatTimeout, (uid) => {
       this.duplicates.forget(uid);
       this.requests.nodeGone(uid);
     });
     this.requests = new ClusterRequests(this.pubsub, this.nodes, opts.requestsTimeout ?? 5000);
+    const log = opts.log ?? ((line: string) => console.warn(line));
+    this.outage = new Outage(this.pubsub, this.nodes, { nsp: nsp.name, uid: this.uid, heartbeatTimeout, log }, {
+      onStart: (err) => {
+        this.requests.failAll();
+        if (this.listenerCount("error") > 0) this.emit("error", err);
+        else debug("%s: %s", nsp.name, err.message);
+      },
+    });
     const recovery = nsp.recoveryOptions;
     this.recovery = recovery
       ? new Recovery(nsp, pub, key, { hex: this.uid, bytes: this.uidBytes }, recovery.maxDisconnectionDuration, (id) => this.sids.get(id), (err) => this.reportError(err))
@@ -147,7 +151,7 @@ export class RedisAdapter extends Adapter {
 
   /** Where this node stands with Redis, and what outages cost so far. */
   outageStats(): OutageStats {
-    return { ...this.pubsub.stats(), lastOutage: this.lastOutage };
+    return { ...this.pubsub.stats(), lastOutage: this.outage.lastReport };
   }
 
   override async close(): Promise<void> {
@@ -155,7 +159,7 @@ export class RedisAdapter extends Adapter {
     const wasOpen = this.state === "open";
     this.state = "closed";
     clearInterval(this.heartbeat);
-    clearTimeout(this.resumeTimer);
+    this.outage.dispose();
     this.requests.closeAll();
     this.nodes.clear();
     if (wasOpen) {
@@ -266,7 +270,7 @@ export class RedisAdapter extends Adapter {
       return;
     }
     this.nodes.seen(env.uid);
-    if (this.notHeard.size > 0 && this.canHearUs(env) && this.notHeard.delete(env.uid) && this.notHeard.size === 0) this.resume();
+    this.outage.heard(env);
     const seq = sequenceOf(env);
     if (seq !== undefined && !this.duplicates.isNew(env.uid, seq)) {
       debug("%s: dropped message %d of %s, already received", this.nsp.name, seq, env.uid);
@@ -354,57 +358,6 @@ export class RedisAdapter extends Adapter {
   private reportError(err: Error): void {
     if (this.listenerCount("error") > 0 && this.pubsub.state === "up") this.emit("error", err);
     else debug("%s: %s", this.nsp.name, err.message);
-  }
-
-  private outageStarted(err: RedisUnavailableError): void {
-    clearTimeout(this.resumeTimer);
-    this.requests.failAll();
-    if (this.log !== false) this.log(`[duplex:redis-adapter] namespace "${this.nsp.name}": ${err.message}`);
-    if (this.listenerCount("error") > 0) this.emit("error", err);
-    else debug("%s: %s", this.nsp.name, err.message);
-  }
-
-  /**
-   * Both connections work again. The kept messages wait until every other
-   * node can hear them: a node that announces itself (or answers this node's
-   * announcement) publishes only once its own subscription works. A node not
-   * heard from within heartbeatTimeout is gone, and waited for no longer.
-   */
-  private redisReachable(): void {
-    clearTimeout(this.resumeTimer);
-    this.nodes.touchAll();
-    this.notHeard = this.nodes.uids();
-    this.pubsub.signal(MessageType.INITIAL_HEARTBEAT, {});
-    if (this.notHeard.size === 0) return this.resume();
-    this.resumeTimer = setTimeout(() => this.resume(), this.heartbeatTimeout);
-    this.resumeTimer.unref();
-  }
-
-  /**
-   * Whether `msg` proves that its sender's subscription works now: its
-   * announcement (sent once subscribed, or once its own probe came back), or
-   * its answer to this node's. Not any message: one the sender's client
-   * queued before the outage reaches Redis as soon as it is back, possibly
-   * before that sender subscribed again.
-   */
-  private canHearUs(msg: WireMessage): boolean {
-    return msg.type === MessageType.INITIAL_HEARTBEAT || (msg.type === MessageType.HEARTBEAT && msg.header.to === this.uid);
-  }
-
-  private resume(): void {
-    clearTimeout(this.resumeTimer);
-    this.notHeard.clear();
-    this.pubsub.resume();
-  }
-
-  private outageEnded(report: OutageReport): void {
-    this.lastOutage = report;
-    if (this.log === false) return;
-    const seconds = (report.duration / 1000).toFixed(1);
-    this.log(
-      `[duplex:redis-adapter] namespace "${this.nsp.name}": Redis is reachable again after ${seconds} s; ` +
-        `${report.sent} kept message(s) sent, ${report.dropped} dropped (outageBufferSize)`,
-    );
   }
 }
 
