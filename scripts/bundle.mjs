@@ -26,9 +26,9 @@ const outIndex = argv.indexOf("--out");
 const out = outIndex >= 0 ? argv[outIndex + 1] : join(root, "packages/client/dist");
 
 // Workspace packages resolve to their sources; the engine client to its browser entry.
-// eventemitter3 (what the npm package's Manager and Socket extend) becomes the
-// engine client's own emitter, which the bundle carries anyway: the same
-// on/once/off/emit/listeners the client uses, for ~900 fewer bytes min+gzip. Node and other bundlers keep eventemitter3.
+// eventemitter3, which only packages/client/src/event-emitter.ts imports, becomes
+// the engine client's own emitter, which the bundle carries anyway: that module
+// describes the seam. Node and other bundlers keep eventemitter3.
 const SOURCES = {
   "@duplex/engine/client": "packages/engine/src/client/browser.ts",
   "@duplex/protocol": "packages/protocol/src/index.ts",
@@ -52,7 +52,7 @@ const common = {
   target: "es2022",
   legalComments: "none",
   plugins: [workspaceSources],
-  // Short error messages (codes unchanged): see packages/protocol/src/errors.ts.
+  // Short error messages (codes unchanged): each package's src/full-messages.ts reads this.
   define: { "globalThis.__DUPLEX_TERSE__": "true" },
   logLevel: "warning",
   metafile: true,
@@ -78,13 +78,12 @@ for (const t of targets) {
     sourceRoot: "",
   });
   // A second pass by terser: esbuild minifies in one pass, terser's compressor
-  // iterates (inlines single-use functions and constants, merges sequences):
-  // about 360 bytes min+gzip (4%) fewer, measured on 2026-11-29.
+  // iterates (inlines single-use functions and constants, merges sequences).
   const esbuilt = r.outputFiles.find((f) => f.path.endsWith(".js")).text;
   const esbuildMap = r.outputFiles.find((f) => f.path.endsWith(".map")).text;
   const minified = await minify(esbuilt, {
     ecma: 2020,
-    module: t.format == "esm",
+    module: t.format === "esm",
     compress: { passes: 2 },
     sourceMap: { content: esbuildMap, filename: t.file, includeSources: true },
   });
@@ -92,8 +91,9 @@ for (const t of targets) {
   writeFileSync(join(out, t.file), code);
   writeFileSync(join(out, `${t.file}.map`), minified.map);
   sizes[t.file] = { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
-  if (argv.includes("--why") && t.format == "iife") {
-    const inputs = Object.values(r.metafile.outputs)[0].inputs;
+  if (argv.includes("--why") && t.format === "iife") {
+    const [, script] = Object.entries(r.metafile.outputs).find(([path]) => path.endsWith(".js"));
+    const inputs = script.inputs;
     const rows = Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput);
     for (const [file, { bytesInOutput }] of rows) if (bytesInOutput) console.log(String(bytesInOutput).padStart(7), relative(root, file));
   }

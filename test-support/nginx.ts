@@ -23,14 +23,16 @@ export function nginxBinary(): string {
 /**
  * The frame of an nginx.conf whose every path lies in `dir`: nothing is
  * written to /var or /etc, so a test run needs no privileges and leaves no
- * trace. `http` is the body of the `http {}` block (server blocks).
+ * trace. `http` is the body of the `http {}` block (server blocks). Each
+ * proxied request holds two connections: 1024 leaves room for a hundred
+ * clients with a poll and a send in flight each.
  */
 export function nginxConf(dir: string, http: string): string {
   return `
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
-events { worker_connections 256; }
+events { worker_connections 1024; }
 http {
   access_log ${dir}/access.log;
   client_body_temp_path ${dir}/client_body;

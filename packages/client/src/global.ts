@@ -1,7 +1,7 @@
 /**
  * The IIFE bundle's entry (duplex.min.js): a plain script that sets the global
- * `duplex` itself. esbuild's `globalName` would add its ES-module export
- * helpers (~190 bytes min) to do the same. It also sets the global `io`, as
+ * `duplex` itself, where esbuild's `globalName` would add its ES-module
+ * export helpers to do the same. It also sets the global `io`, as
  * socket.io.min.js does, so that the file a Duplex server serves at
  * `/socket.io/socket.io.js` is a drop-in for `<script>` then `io()`.
  */
@@ -12,6 +12,5 @@ import { io, Manager, Socket } from "./browser";
 
 // Marks this file as an ES module for esbuild: the package's "type" is
 // "commonjs", and an entry without any export would be read as CommonJS,
-// which wraps every bundled module in a lazy initialiser (about 460 bytes
-// min+gzip more).
+// which wraps every bundled module in a lazy initialiser.
 export {};

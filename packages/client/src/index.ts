@@ -38,10 +38,10 @@ export function io(uri?: string | ClientOptions, opts: ClientOptions = {}): Sock
   const key = `${url.protocol}//${url.host}${opts.path ?? "/socket.io"}`;
   const shared = cache[key];
   // A second socket to a namespace already open on the shared manager gets its own session, as socket.io-client does.
-  const manager =
-    opts.forceNew || opts.multiplex === false || shared?.nsps[nsp]
-      ? new Manager(url.href, opts)
-      : (shared ?? (cache[key] = new Manager(url.href, opts)));
+  if (opts.forceNew || opts.multiplex === false || shared?.nsps[nsp]) return new Manager(url.href, opts).socket(nsp, opts);
+  if (shared) return shared.socket(nsp, opts);
+  const manager = new Manager(url.href, opts);
+  cache[key] = manager;
   return manager.socket(nsp, opts);
 }
 

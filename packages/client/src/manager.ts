@@ -1,4 +1,4 @@
-import EventEmitter from "eventemitter3";
+import { EventEmitter } from "./event-emitter";
 import { Socket as Engine, type SocketEvents as EngineEvents, type SocketOptions as EngineOptions } from "@duplex/engine/client";
 import { defaultParser, type DecodedPacket, type EncoderLike, type Packet, type Parser } from "@duplex/protocol";
 import { Backoff } from "./backoff";
@@ -79,63 +79,64 @@ export class Manager extends EventEmitter<ManagerEvents> {
       opts = uri;
       uri = undefined;
     }
-    const o = (this.opts = { path: "/socket.io", ...opts });
+    const options = { path: "/socket.io", ...opts };
+    this.opts = options;
     this.#uri = uri ?? "";
     // `||`, not `??`, as socket.io-client: 0 attempts or a 0 ms delay mean the default.
-    this.#backoff = new Backoff(o.reconnectionDelay || 1000, o.reconnectionDelayMax || 5000, o.randomizationFactor ?? 0.5);
-    this.#settings = { reconnection: o.reconnection !== false, attempts: o.reconnectionAttempts || Infinity, timeout: o.timeout ?? 20000 };
-    this.#parser = o.parser ?? defaultParser;
+    this.#backoff = new Backoff(options.reconnectionDelay || 1000, options.reconnectionDelayMax || 5000, options.randomizationFactor ?? 0.5);
+    this.#settings = { reconnection: options.reconnection !== false, attempts: options.reconnectionAttempts || Infinity, timeout: options.timeout ?? 20000 };
+    this.#parser = options.parser ?? defaultParser;
     this.#encoder = new this.#parser.Encoder();
-    if (o.autoConnect !== false) this.open();
+    if (options.autoConnect !== false) this.open();
   }
 
   /** Whether this manager reconnects after an unexpected close; `false` also stops a reconnection under way. */
   reconnection(): boolean;
-  reconnection(v: boolean): this;
-  reconnection(v?: boolean): boolean | this {
-    if (v === false) this.#skipReconnect = true;
-    return this.#setting(this.#settings, "reconnection", v);
+  reconnection(value: boolean): this;
+  reconnection(value?: boolean): boolean | this {
+    if (value === false) this.#skipReconnect = true;
+    return this.#setting(this.#settings, "reconnection", value);
   }
 
   /** Attempts before "reconnect_failed". */
   reconnectionAttempts(): number;
-  reconnectionAttempts(v: number): this;
-  reconnectionAttempts(v?: number): number | this {
-    return this.#setting(this.#settings, "attempts", v);
+  reconnectionAttempts(value: number): this;
+  reconnectionAttempts(value?: number): number | this {
+    return this.#setting(this.#settings, "attempts", value);
   }
 
   /** First reconnection delay, in ms. */
   reconnectionDelay(): number;
-  reconnectionDelay(v: number): this;
-  reconnectionDelay(v?: number): number | this {
-    return this.#setting(this.#backoff, "min", v);
+  reconnectionDelay(value: number): this;
+  reconnectionDelay(value?: number): number | this {
+    return this.#setting(this.#backoff, "min", value);
   }
 
   /** Longest reconnection delay, in ms. */
   reconnectionDelayMax(): number;
-  reconnectionDelayMax(v: number): this;
-  reconnectionDelayMax(v?: number): number | this {
-    return this.#setting(this.#backoff, "max", v);
+  reconnectionDelayMax(value: number): this;
+  reconnectionDelayMax(value?: number): number | this {
+    return this.#setting(this.#backoff, "max", value);
   }
 
   /** Jitter of the reconnection delay, 0..1. */
   randomizationFactor(): number;
-  randomizationFactor(v: number): this;
-  randomizationFactor(v?: number): number | this {
-    return this.#setting(this.#backoff, "jitter", v);
+  randomizationFactor(value: number): this;
+  randomizationFactor(value?: number): number | this {
+    return this.#setting(this.#backoff, "jitter", value);
   }
 
   /** ms for the session to open before "connect_error" ("timeout"); false for none. */
   timeout(): number | false;
-  timeout(v: number | false): this;
-  timeout(v?: number | false): number | false | this {
-    return this.#setting(this.#settings, "timeout", v);
+  timeout(value: number | false): this;
+  timeout(value?: number | false): number | false | this {
+    return this.#setting(this.#settings, "timeout", value);
   }
 
   /** The accessors' one pattern, as socket.io-client's: no argument reads, an argument sets and chains. */
-  #setting<T, K extends keyof T>(target: T, key: K, v: T[K] | undefined): T[K] | this {
-    if (v === undefined) return target[key];
-    target[key] = v;
+  #setting<T, K extends keyof T>(target: T, key: K, value: T[K] | undefined): T[K] | this {
+    if (value === undefined) return target[key];
+    target[key] = value;
     return this;
   }
 
@@ -147,7 +148,8 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** Opens the engine session; `fn` learns whether it worked. */
   open(fn?: (err?: Error) => void): this {
     if (this._readyState !== "closed") return this;
-    const engine = (this.engine = new Engine(this.#uri, this.opts));
+    const engine = new Engine(this.#uri, this.opts);
+    this.engine = engine;
     this._readyState = "opening";
     this.#skipReconnect = false;
     const onError = (err: Error) => {
@@ -187,7 +189,11 @@ export class Manager extends EventEmitter<ManagerEvents> {
   /** The socket for namespace `nsp`, created on first use. */
   socket(nsp: string, opts?: Partial<SocketOptions>): Socket {
     const socket = this.nsps[nsp];
-    if (!socket) return (this.nsps[nsp] = new Socket(this, nsp, opts));
+    if (!socket) {
+      const created = new Socket(this, nsp, opts);
+      this.nsps[nsp] = created;
+      return created;
+    }
     if (this.opts.autoConnect !== false && !socket.active) socket.connect();
     return socket;
   }

@@ -1,5 +1,6 @@
-import EventEmitter from "eventemitter3";
+import { EventEmitter } from "./event-emitter";
 import {
+  AckRegistry,
   PacketType,
   RESERVED_EVENTS,
   type AllButLastParams,
@@ -14,11 +15,11 @@ import {
   type ReservedOrUserEventNames,
   type ReservedOrUserListener,
 } from "@duplex/protocol";
-import { Acks } from "./acks";
 import { listen } from "./listen";
 import { RetryQueue } from "./retry-queue";
 import type { Manager, ManagerEvents } from "./manager";
 import { SocketSender, type EmitFlags } from "./sender";
+import { FULL_MESSAGES } from "./full-messages";
 
 export { SocketSender, type EmitFlags };
 
@@ -76,8 +77,7 @@ export interface SocketReservedEvents {
  * The typed listener methods of a socket (socket.io-client's generics):
  * `Socket<ServerToClient, ClientToServer>` checks listeners against the
  * events the server sends (and `emit` against those it listens to). Types
- * only, merged into the class: eventemitter3 provides the listener methods,
- * the class's static block the onAny families.
+ * only, merged into the class, which gets the methods from eventemitter3.
  */
 export interface Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> {
   on<Ev extends ReservedOrUserEventNames<SocketReservedEvents, ListenEvents>>(
@@ -92,24 +92,11 @@ export interface Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitE
     ev?: Ev,
     listener?: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
   ): this;
-  /** Adds a listener called with every incoming event (name first), before its own listeners. */
-  onAny(listener: AnyListener): this;
-  /** `onAny`, first in the list. */
-  prependAny(listener: AnyListener): this;
-  /** Removes `listener`, or every catch-all listener. */
-  offAny(listener?: AnyListener): this;
-  listenersAny(): AnyListener[];
-  /** Adds a listener called with every outgoing event (name first), as it is sent. */
-  onAnyOutgoing(listener: AnyListener): this;
-  prependAnyOutgoing(listener: AnyListener): this;
-  offAnyOutgoing(listener?: AnyListener): this;
-  listenersAnyOutgoing(): AnyListener[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface adds the generic types above
 export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvents extends EventsMap = ListenEvents> extends Emitter {
-  // Declared, not defined: the constructor and "connect" set them (a class
-  // field would be emitted as an extra definition in the bundle).
+  // Declared, not defined: the constructor and "connect" set them.
   declare readonly io: Manager;
   declare readonly nsp: string;
   declare id: string | undefined;
@@ -121,7 +108,15 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   readonly receiveBuffer: unknown[][] = [];
   readonly sendBuffer: Packet[] = [];
   readonly #ackTimeout: number | undefined;
-  readonly #acks = new Acks(this.sendBuffer);
+  /** Acks of emits, by id; ids count from 0, as socket.io-client's do. */
+  readonly #acks = new AckRegistry({
+    // An emit that timed out while buffered must not go out later.
+    onTimeout: (id) => {
+      const index = this.#buffered(id);
+      if (index >= 0) this.sendBuffer.splice(index, 1);
+    },
+  });
+  #nextAckId = 0;
   /** With the `retries` option only. */
   readonly #retryQueue: RetryQueue | undefined;
   /** Set while the socket follows its manager (`active`): removes those listeners. */
@@ -130,7 +125,8 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   #pid: string | undefined;
   #offset: string | undefined;
   /** onAny listeners (incoming events) and onAnyOutgoing ones. */
-  readonly #any: Record<"in" | "out", AnyListener[]> = { in: [], out: [] };
+  #anyIncoming: AnyListener[] = [];
+  #anyOutgoing: AnyListener[] = [];
 
   constructor(io: Manager, nsp: string, opts: Partial<SocketOptions> = {}) {
     super();
@@ -147,28 +143,47 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     if (io.opts.autoConnect !== false) this.open();
   }
 
-  // onAny / prependAny / offAny / listenersAny, and the same four for
-  // outgoing events: one implementation over two lists (typed in the interface above).
-  static {
-    for (const [suffix, dir] of [["Any", "in"], ["AnyOutgoing", "out"]] as const) {
-      Object.assign(this.prototype, {
-        [`on${suffix}`](this: AnySocket, fn: AnyListener) {
-          this.#any[dir].push(fn);
-          return this;
-        },
-        [`prepend${suffix}`](this: AnySocket, fn: AnyListener) {
-          this.#any[dir].unshift(fn);
-          return this;
-        },
-        [`off${suffix}`](this: AnySocket, fn?: AnyListener) {
-          this.#any[dir] = fn ? this.#any[dir].filter((l) => l !== fn) : [];
-          return this;
-        },
-        [`listeners${suffix}`](this: AnySocket) {
-          return this.#any[dir].slice();
-        },
-      });
-    }
+  /** Adds a listener called with every incoming event (name first), before its own listeners. */
+  onAny(listener: AnyListener): this {
+    this.#anyIncoming.push(listener);
+    return this;
+  }
+
+  /** `onAny`, first in the list. */
+  prependAny(listener: AnyListener): this {
+    this.#anyIncoming.unshift(listener);
+    return this;
+  }
+
+  /** Removes `listener`, or every catch-all listener. */
+  offAny(listener?: AnyListener): this {
+    this.#anyIncoming = without(this.#anyIncoming, listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return this.#anyIncoming.slice();
+  }
+
+  /** Adds a listener called with every outgoing event (name first), as it is sent. */
+  onAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing.push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing.unshift(listener);
+    return this;
+  }
+
+  /** Removes `listener`, or every outgoing catch-all listener. */
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.#anyOutgoing = without(this.#anyOutgoing, listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.#anyOutgoing.slice();
   }
 
   /** Whether `event` has listeners (component-emitter's method, which socket.io-client's Socket has). */
@@ -271,16 +286,23 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data: data as [string] };
     if (ack) {
       const timeout = flags.timeout ?? this.#ackTimeout;
-      packet.id = this.#acks.add(ack, errorFirst || timeout !== undefined, timeout);
+      const id = this.#nextAckId++;
+      packet.id = id;
+      this.#acks.set(id, ack, errorFirst || timeout !== undefined, timeout);
     }
     if (flags.volatile && !(this.connected && this.io.engine?.transport?.writable)) return;
     if (this.connected) this.#write(packet, flags.compress);
     else this.sendBuffer.push(packet);
   }
 
+  /** The index of the emit with ack `id` in the send buffer, or -1. */
+  #buffered(id: number): number {
+    return this.sendBuffer.findIndex((packet) => (packet as { id?: number }).id === id);
+  }
+
   /** Sends an EVENT now, after the onAnyOutgoing listeners. */
   #write(packet: Packet, compress?: boolean): void {
-    this.#callAny("out", (packet as { data: unknown[] }).data);
+    callAll(this.#anyOutgoing, this, (packet as { data: unknown[] }).data);
     this.#packet(packet, compress);
   }
 
@@ -305,8 +327,10 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         const sid = packet.data?.sid;
         if (typeof sid === "string") this.#onconnect(sid, packet.data?.pid as string | undefined);
         else {
-          // Terse in the browser bundles (see @duplex/protocol's errors.ts).
-          const message = !globalThis.__DUPLEX_TERSE__ ? "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible" : "v2.x server";
+          // socket.io-client's message; short in the browser bundles (full-messages.ts).
+          const message = FULL_MESSAGES
+            ? "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible"
+            : "v2.x server";
           this.#emitReserved("connect_error", new Error(message));
         }
         break;
@@ -353,15 +377,11 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 
   #dispatch(args: unknown[]): void {
-    this.#callAny("in", args);
+    callAll(this.#anyIncoming, this, args);
     emitLocal.apply(this, args as [string]);
     // With recovery, the server appends an offset to each event: the last one seen is where to resume.
     const last = args[args.length - 1];
     if (this.#pid && typeof last === "string") this.#offset = last;
-  }
-
-  #callAny(dir: "in" | "out", args: unknown[]): void {
-    for (const l of this.#any[dir].slice()) l.apply(this, args as [string]);
   }
 
   #ackFor(id: number): Fn {
@@ -379,7 +399,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
     this.id = undefined;
     if (wasConnected) this.#emitReserved("disconnect", reason, description);
     // Emits still in the send buffer keep their acks: they go out on the next connection.
-    this.#acks.rejectAll();
+    this.#acks.rejectAll((id) => this.#buffered(id) >= 0);
   }
 
   /** Stops following the manager (no longer `active`); the manager closes once no socket is active. */
@@ -394,4 +414,12 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
   }
 }
 
-type AnySocket = Socket<EventsMap, EventsMap>;
+/** `list` without `listener`; empty without a listener. */
+function without(list: AnyListener[], listener: AnyListener | undefined): AnyListener[] {
+  return listener ? list.filter((each) => each !== listener) : [];
+}
+
+/** Calls each of `listeners` (a copy: one may remove another) with `args`. */
+function callAll(listeners: AnyListener[], socket: object, args: unknown[]): void {
+  for (const listener of listeners.slice()) listener.apply(socket, args as [string]);
+}

@@ -17,6 +17,7 @@ export {
   type SendOptions,
   type Sendable,
 } from "./socket";
+export type { SessionForwarder } from "./forwarding";
 export { PreparedMessage } from "./prepared";
 export { EngineErrorCode, ERROR_MESSAGES, type ConnectionError } from "./errors";
 export type { EngineMiddleware } from "./middleware";

@@ -104,6 +104,20 @@ export interface EngineOptions {
   destroyUpgrade?: boolean;
   /** Milliseconds before such a request is ended. Default 1000. */
   destroyUpgradeTimeout?: number;
+  /**
+   * Bytes a session may hold for a client that does not read: packets not yet
+   * written plus its socket's own write buffer (`socket.bufferedAmount`).
+   * Over it the session is congested: volatile packets are dropped and
+   * `backpressureTimeout` starts; a congested session that grows by this
+   * much again is closed at once ("slow consumer"). Default 131072 (128 KiB):
+   * see docs/server.md, "Slow consumers".
+   */
+  maxBackpressure?: number;
+  /**
+   * Milliseconds a session may stay over `maxBackpressure` before it is
+   * closed ("slow consumer"). Default 10000.
+   */
+  backpressureTimeout?: number;
 }
 
 /** Options after defaults are applied: what the engine reads at run time. */
@@ -124,6 +138,8 @@ export interface ResolvedOptions {
   closeTimeout: number;
   destroyUpgrade: boolean;
   destroyUpgradeTimeout: number;
+  maxBackpressure: number;
+  backpressureTimeout: number;
 }
 
 export function resolveOptions(opts: EngineOptions = {}): ResolvedOptions {
@@ -158,5 +174,7 @@ export function resolveOptions(opts: EngineOptions = {}): ResolvedOptions {
     closeTimeout: opts.closeTimeout ?? 30000,
     destroyUpgrade: opts.destroyUpgrade ?? true,
     destroyUpgradeTimeout: opts.destroyUpgradeTimeout ?? 1000,
+    maxBackpressure: opts.maxBackpressure ?? 128 * 1024,
+    backpressureTimeout: opts.backpressureTimeout ?? 10000,
   };
 }

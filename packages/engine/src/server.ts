@@ -11,6 +11,7 @@ import { appendHeader, keepLastOfEachName } from "./headers";
 import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, refusalMessage, type ConnectionError } from "./errors";
 import { applyMiddlewares, UpgradeResponse, type EngineMiddleware } from "./middleware";
 import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
+import type { SessionForwarder } from "./forwarding";
 import { EngineSocket, type SessionSettings } from "./socket";
 import { PollingTransport } from "./transports/polling";
 import type { Transport } from "./transports/transport";
@@ -83,6 +84,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   /** The response object middlewares got for an upgrade: its headers go into the 101 answer. */
   private readonly upgradeResponses = new WeakMap<IncomingMessage, UpgradeResponse>();
   private closed = false;
+  /** Takes requests for sessions of other nodes; null (the default) refuses them. */
+  forwarder: SessionForwarder | null = null;
 
   constructor(opts: EngineOptions = {}) {
     super();
@@ -119,6 +122,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   /** Answers an HTTP request that belongs to the engine (its path). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    // Before the middlewares: the node holding the session runs them, as for its own requests.
+    const foreign = this.foreignSid(req);
+    if (foreign !== undefined && this.forwarder!.forwardRequest(req, res, foreign)) return;
     applyMiddlewares(this.middlewares, req, res, (err) => {
       if (err === undefined) this.handleVerifiedRequest(req, res);
       else this.middlewareFailed(req, err, () => abortRequest(res, EngineErrorCode.BAD_REQUEST));
@@ -133,6 +139,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   /** Takes an HTTP `Upgrade` request that belongs to the engine: a WebSocket handshake or upgrade. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", ignore);
+    const foreign = this.foreignSid(req);
+    if (foreign !== undefined && this.forwarder!.forwardUpgrade(req, socket, head, foreign)) return;
     if (this.middlewares.length === 0) return this.handleVerifiedUpgrade(req, socket, head);
     const res = new UpgradeResponse(req, socket);
     applyMiddlewares(this.middlewares, req, res as unknown as ServerResponse, (err) => {
@@ -141,6 +149,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       this.upgradeResponses.set(req, res);
       this.handleVerifiedUpgrade(req, socket, head);
     });
+  }
+
+  /** The sid a request names when a forwarder is set and this engine does not hold that session. */
+  private foreignSid(req: IncomingMessage): string | undefined {
+    if (this.forwarder === null) return undefined;
+    const sid = parseQuery(req.url)?.sid;
+    return sid !== undefined && !this.sessions.has(sid) ? sid : undefined;
   }
 
   private middlewareFailed(req: IncomingMessage, err: unknown, answer: () => void): void {
@@ -293,6 +308,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       upgradeTimeout: this.opts.upgradeTimeout,
       maxPayload: this.opts.maxHttpBufferSize,
       upgrades,
+      maxBackpressure: this.opts.maxBackpressure,
+      backpressureTimeout: this.opts.backpressureTimeout,
     };
   }
 
@@ -339,7 +356,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       return fail(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_HANDSHAKE_ERROR", message: "websocket without Upgrade" });
     }
     const accept = () => {
-      const withId = (newSid: string) => {
+      const withId = (id: string) => {
+        const newSid = this.forwarder === null ? id : this.forwarder.ownSid(id);
         const info: RequestInfo = { transport, sid: undefined, newSid };
         this.requests.set(req, info);
         done({ ok: true, info });

@@ -2,10 +2,11 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Packet, PacketType } from "engine.io-parser";
 import createDebug from "debug";
+import { Backpressure, packetSize, type BackpressureOwner } from "./backpressure";
 import { Heartbeat, type HeartbeatHandler } from "./heartbeat";
 import type { PreparedMessage } from "./prepared";
 import type { TransportName } from "./options";
-import { NOOP_HANDLER, type Transport, type TransportFailure, type TransportHandler } from "./transports/transport";
+import { NOOP_HANDLER, type CloseMode, type Transport, type TransportFailure, type TransportHandler } from "./transports/transport";
 import { Upgrade, type UpgradeOwner } from "./upgrade";
 
 const debug = createDebug("duplex:engine:socket");
@@ -13,8 +14,12 @@ const debug = createDebug("duplex:engine:socket");
 /** One state field for the session's life; it changes only in this file. */
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 
-/** Why a session closed: engine.io's reasons, plus "server shutting down". */
-export type CloseReason = TransportFailure | "ping timeout" | "forced close" | "server shutting down";
+/**
+ * Why a session closed: engine.io's reasons, plus "server shutting down", and
+ * "slow consumer" for a client that did not read what was sent to it
+ * (see `maxBackpressure`).
+ */
+export type CloseReason = TransportFailure | "ping timeout" | "forced close" | "server shutting down" | "slow consumer";
 
 /** Data an engine session carries: text, or binary in any of Node's shapes. */
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView;
@@ -37,6 +42,8 @@ export interface SessionSettings {
   maxPayload: number;
   /** Transports this session may upgrade to from its first one. */
   upgrades: TransportName[];
+  maxBackpressure: number;
+  backpressureTimeout: number;
 }
 
 export interface EngineSocketEvents {
@@ -44,6 +51,8 @@ export interface EngineSocketEvents {
   upgrading: [transport: Transport];
   upgrade: [transport: Transport];
   drain: [];
+  /** The session became congested (true: see `congested`) or fell back to `maxBackpressure` (false). */
+  backpressure: [congested: boolean, bufferedAmount: number];
   heartbeat: [];
   packet: [packet: Packet];
   packetCreate: [packet: Packet];
@@ -72,6 +81,9 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
 
   private writeBuffer: Packet[] = [];
   private writeCallbacks: Array<SendCallback | undefined> = [];
+  /** Bytes of the packets in `writeBuffer` (see `packetSize`). */
+  private queuedBytes = 0;
+  private readonly backpressure: Backpressure;
   /** Callbacks of each flush still being written, oldest first. */
   private readonly inflight: Array<Array<SendCallback | undefined> | null> = [];
   private readonly heartbeat: Heartbeat;
@@ -93,6 +105,30 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.transportHandler = new SessionLink(this);
     transport.handler = this.transportHandler;
     this.heartbeat = new Heartbeat(settings.pingInterval, settings.pingTimeout, this.transportHandler);
+    this.backpressure = new Backpressure(settings.maxBackpressure, settings.backpressureTimeout, this.transportHandler);
+  }
+
+  /**
+   * Bytes sent to this client and not yet written out: the packets the
+   * session still holds plus the transport's own buffer (the WebSocket's
+   * socket, or the socket of the poll response being written). Text counts
+   * its length (UTF-16 code units).
+   *
+   * @example
+   * if (socket.bufferedAmount > 64 * 1024) skipThisUpdate();
+   */
+  get bufferedAmount(): number {
+    return this.queuedBytes + this.transport.bufferedAmount;
+  }
+
+  /**
+   * Whether the session is congested: `bufferedAmount` went over
+   * `maxBackpressure` and was still over it one event-loop turn later. The
+   * server drops volatile packets until it falls back (the "backpressure"
+   * event says when).
+   */
+  get congested(): boolean {
+    return this.backpressure.congested;
   }
 
   /** Whether an upgrade is under way. */
@@ -175,9 +211,18 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     const packet: Packet = options ? { type, data, options: { compress: options.compress !== false } } : { type, data };
     this.emit("packetCreate", packet);
     if (callback === undefined && this.canWriteNow() && this.transport.write(packet)) return;
+    // The write path's one memory bound: every packet the session keeps passes here.
+    if (!this.backpressure.admit()) return;
     this.writeBuffer.push(packet);
     this.writeCallbacks.push(callback);
+    this.queuedBytes += packetSize(packet);
     this.flush();
+    this.updateBackpressure();
+  }
+
+  /** After the buffered amount may have changed; a closed session has nothing left to watch. */
+  private updateBackpressure(): void {
+    if (this.readyState !== "closed") this.backpressure.update();
   }
 
   /**
@@ -200,6 +245,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     const callbacks = this.writeCallbacks;
     this.writeBuffer = [];
     this.writeCallbacks = [];
+    this.queuedBytes = 0;
     this.inflight.push(callbacks.some(Boolean) ? callbacks : null);
     this.transport.send(packets);
   }
@@ -210,12 +256,14 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     // sends `5`: answer at once, with a noop when nothing is buffered.
     if (this.writeBuffer.length === 0 && this.upgradeAttempt?.state === "probed") this.transport.send([NOOP]);
     else this.flush();
+    this.updateBackpressure();
   }
 
   /** @internal */
   onDrain(): void {
     const callbacks = this.inflight.shift();
     if (callbacks) for (const cb of callbacks) cb?.();
+    this.updateBackpressure();
     this.emit("drain");
     if (this.readyState === "closing" && this.writeBuffer.length === 0 && this.closeReason === "forced close") {
       this.transport.close("graceful");
@@ -268,16 +316,18 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   }
 
   /** @internal */
-  onClose(reason: CloseReason, description?: string): void {
+  onClose(reason: CloseReason, description?: string, mode: CloseMode = "now"): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.heartbeat.stop();
+    this.backpressure.stop();
     this.upgradeAttempt?.fail(`session closed: ${reason}`);
     this.upgradeAttempt = null;
     this.transport.handler = NOOP_HANDLER;
-    this.transport.close("now");
+    this.transport.close(mode);
     this.writeBuffer = [];
     this.writeCallbacks = [];
+    this.queuedBytes = 0;
     this.inflight.length = 0;
     debug("%s: closed (%s%s)", this.id, reason, description ? `: ${description}` : "");
     this.emit("close", reason, description);
@@ -292,6 +342,21 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   /** @internal */
   onTransportClose(reason: CloseReason, description: string | undefined): void {
     this.onClose(this.closeReason ?? reason, description);
+  }
+
+  /** @internal */
+  onCongestion(congested: boolean, bufferedAmount: number): void {
+    debug("%s: %s (%d bytes buffered, maxBackpressure %d)", this.id, congested ? "congested" : "drained", bufferedAmount, this.settings.maxBackpressure);
+    this.emit("backpressure", congested, bufferedAmount);
+  }
+
+  /**
+   * The client does not read: what is buffered for it is dropped and its
+   * connection cut ("abort": a close frame or packet would wait behind the
+   * data it does not read). @internal
+   */
+  onSlowConsumer(description: string): void {
+    this.onClose("slow consumer", description, "abort");
   }
 
   /** @internal */
@@ -310,8 +375,17 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
  * object per session with its methods on the prototype, rather than a
  * closure per callback (STYLE.md "Hot paths").
  */
-class SessionLink implements TransportHandler, UpgradeOwner, HeartbeatHandler {
+class SessionLink implements TransportHandler, UpgradeOwner, HeartbeatHandler, BackpressureOwner {
   constructor(private readonly session: EngineSocket) {}
+  bufferedAmount(): number {
+    return this.session.bufferedAmount;
+  }
+  onCongestion(congested: boolean, bufferedAmount: number): void {
+    this.session.onCongestion(congested, bufferedAmount);
+  }
+  onSlowConsumer(description: string): void {
+    this.session.onSlowConsumer(description);
+  }
   onPacket(packet: Packet): void {
     this.session.onPacket(packet);
   }

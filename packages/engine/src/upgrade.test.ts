@@ -6,6 +6,7 @@ import { Upgrade, type UpgradeOwner } from "./upgrade";
 class RecordingTransport implements Transport {
   readonly name = "websocket" as const;
   readonly writable = true;
+  readonly bufferedAmount = 0;
   handler: TransportHandler = NOOP_HANDLER;
   sent: Packet[] = [];
   closes: CloseMode[] = [];

@@ -4,6 +4,7 @@
 // value becomes {"_placeholder":true,"num":n} and travels as message n+1.
 
 import { DecodeError } from "./errors";
+import { FULL_MESSAGES } from "./full-messages";
 
 /**
  * The part of the `Blob` interface Duplex relies on. Declared here so the
@@ -65,11 +66,10 @@ export function hasBinary(value: unknown): boolean {
 const hasOwn = Object.prototype.hasOwnProperty;
 
 // The encoder's hot path: every EVENT and ACK is scanned, so this is written
-// for speed (bench-checked against shorter forms, up to twice as slow):
-// primitives are skipped before the call, plain objects before isBinary's
-// instanceof checks, the loops allocate no iterator or array, and own keys
-// are tested with hasOwnProperty (in a for…in loop Object.hasOwn halved the
-// speed on Node 20).
+// for speed (shorter forms are slower in bench/protocol.bench.js): primitives
+// are skipped before the call, plain objects before isBinary's instanceof
+// checks, the loops allocate no iterator or array, and own keys are tested
+// with hasOwnProperty, which is faster than Object.hasOwn in a for…in loop.
 function scan(value: object, viaToJSON: boolean): boolean {
   if (Array.isArray(value)) {
     // Arrays are neither binary nor followed through toJSON, as in socket.io-parser.
@@ -147,8 +147,8 @@ export function placeholders(data: unknown[], count: number, attachments?: reado
   while (stack.length > 0) {
     const holder = stack.pop() as Record<string | number, unknown>;
     // An array's indices as numbers (no string per element), in an indexed
-    // loop: for…of over keys() iterators made a binary packet's decode ~30%
-    // slower in bench/protocol.bench.js.
+    // loop: for…of over keys() iterators is slower (bench/protocol.bench.js,
+    // binary decode).
     const keys: (string | number)[] | undefined = Array.isArray(holder) ? undefined : Object.keys(holder);
     for (let k = 0, n = keys ? keys.length : (holder as unknown as unknown[]).length; k < n; k++) {
       const key = keys ? keys[k] : k;
@@ -163,7 +163,7 @@ export function placeholders(data: unknown[], count: number, attachments?: reado
       if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= count) {
         throw new DecodeError(
           "INVALID_PLACEHOLDER",
-          !globalThis.__DUPLEX_TERSE__ && `expected a placeholder num that is an integer from 0 to ${count - 1}, got ${describeNum(num)}`,
+          FULL_MESSAGES && `expected a placeholder num that is an integer from 0 to ${count - 1}, got ${describeNum(num)}`,
         );
       }
       // JSON.parse makes "__proto__" an own data property; setOwn keeps it one

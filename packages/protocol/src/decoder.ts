@@ -10,6 +10,7 @@ import { DecodeError } from "./errors";
 import { describe } from "./describe";
 import { exceedsDepth } from "./json-depth";
 import { ACK, CONNECT_ERROR, EVENT, EXPECTED_PAYLOAD, isAckId, validPayload, type AckPacket, type DecodedPacket, type EventPacket, type WireChunk } from "./packet";
+import { FULL_MESSAGES } from "./full-messages";
 
 /** `JSON.parse`'s reviver function. */
 export type JsonReviver = (this: unknown, key: string, value: unknown) => unknown;
@@ -32,8 +33,7 @@ export interface DecoderOptions {
   reviver?: JsonReviver;
 }
 
-// Character codes and limits are written as literals: this module imports,
-// and esbuild only inlines the constants of modules that import nothing.
+// Character codes are written as literals, each with the character it stands for.
 const TYPE_NAMES = ["CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"];
 
 /** A packet as the decoder builds it, before it is known to be valid. */
@@ -51,14 +51,19 @@ interface PendingBinary {
   received: Binary[];
 }
 
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39; // "0" to "9"
+function isDigit(charCode: number): boolean {
+  return charCode >= 0x30 && charCode <= 0x39; // "0" to "9"
 }
 
 /** Index of the first character at or after `i` that is not a digit (charCodeAt past the end is NaN). */
 function digitsEnd(text: string, i: number): number {
   while (isDigit(text.charCodeAt(i))) i++;
   return i;
+}
+
+/** A run of digits for an error message: itself, or its length when it has more than `most` digits. */
+function quoteDigits(digits: string, most: number): string {
+  return digits.length > most ? `a ${digits.length}-digit number` : digits;
 }
 
 /** Quotes a bit of the input for an error message. */
@@ -98,9 +103,9 @@ export class Decoder {
     this.#reviver = options?.reviver;
     // A non-negative safe integer: the same rule as an ack id's.
     if (!isAckId(this.#maxAttachments)) {
-      throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
+      throw new RangeError(FULL_MESSAGES ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
     }
-    if (!(this.#maxDepth >= 1)) throw new RangeError(!globalThis.__DUPLEX_TERSE__ ? `maxDepth: expected a number >= 1, got ${this.#maxDepth}` : "maxDepth");
+    if (!(this.#maxDepth >= 1)) throw new RangeError(FULL_MESSAGES ? `maxDepth: expected a number >= 1, got ${this.#maxDepth}` : "maxDepth");
   }
 
   /** Attachments the current binary packet still waits for (0 when idle). */
@@ -129,7 +134,7 @@ export class Decoder {
           ? error
           : new DecodeError(
               "INVALID_PAYLOAD",
-              !globalThis.__DUPLEX_TERSE__ && `expected a valid JSON payload, got an error while parsing or reading it: ${error instanceof Error ? error.message : "unknown"}`,
+              FULL_MESSAGES && `expected a valid JSON payload, got an error while parsing or reading it: ${error instanceof Error ? error.message : "unknown"}`,
             ),
       );
       return;
@@ -144,9 +149,9 @@ export class Decoder {
   }
 
   #attachment(chunk: unknown): DecodedPacket | undefined {
-    if (!isBinary(chunk)) throw new DecodeError("INVALID_INPUT", !globalThis.__DUPLEX_TERSE__ && `expected a string or binary data, got ${describe(chunk)}`);
+    if (!isBinary(chunk)) throw new DecodeError("INVALID_INPUT", FULL_MESSAGES && `expected a string or binary data, got ${describe(chunk)}`);
     const p = this.#pending;
-    if (!p) throw new DecodeError("UNEXPECTED_ATTACHMENT", !globalThis.__DUPLEX_TERSE__ && "expected a packet's text, got binary data while no binary packet awaits attachments");
+    if (!p) throw new DecodeError("UNEXPECTED_ATTACHMENT", FULL_MESSAGES && "expected a packet's text, got binary data while no binary packet awaits attachments");
     if (p.received.push(chunk) < p.attachments) return undefined;
     // Idle again before calling out, so a throwing handler leaves clean state.
     this.#pending = null;
@@ -156,12 +161,12 @@ export class Decoder {
 
   #text(text: string): DecodedPacket | undefined {
     if (this.#pending) {
-      throw new DecodeError("ATTACHMENTS_PENDING", !globalThis.__DUPLEX_TERSE__ && `expected ${this.awaitingAttachments} more binary attachment(s), got a text message`);
+      throw new DecodeError("ATTACHMENTS_PENDING", FULL_MESSAGES && `expected ${this.awaitingAttachments} more binary attachment(s), got a text message`);
     }
     const n = text.length;
     const type = text.charCodeAt(0) - 0x30; /* "0" */
     if (!(type >= 0 && type <= 6)) {
-      throw new DecodeError("INVALID_PACKET_TYPE", !globalThis.__DUPLEX_TERSE__ && `expected a packet type digit from 0 to 6, got ${excerpt(text, 0)}`);
+      throw new DecodeError("INVALID_PACKET_TYPE", FULL_MESSAGES && `expected a packet type digit from 0 to 6, got ${excerpt(text, 0)}`);
     }
     // BINARY_EVENT and BINARY_ACK follow the rules of EVENT and ACK, and are
     // reported as them once their attachments are in place.
@@ -175,16 +180,19 @@ export class Decoder {
       i = digitsEnd(text, 1);
       const digits = i - 1;
       if (digits === 0 || text.charCodeAt(i) !== 0x2d /* "-" */) {
-        throw new DecodeError("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count followed by "-", got ${excerpt(text, 1)}`);
+        throw new DecodeError("INVALID_ATTACHMENTS", FULL_MESSAGES && `expected an attachment count followed by "-", got ${excerpt(text, 1)}`);
       }
       // Number.MAX_SAFE_INTEGER has 16 digits: anything longer is no count.
-      if (digits >= 16 || (attachments = Number(text.slice(1, i))) > this.#maxAttachments) {
-        const got = !globalThis.__DUPLEX_TERSE__ && (digits > 12 ? `a ${digits}-digit number` : text.slice(1, i));
-        throw new DecodeError("TOO_MANY_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected at most ${this.#maxAttachments} attachments, got ${got}`);
+      attachments = digits < 16 ? Number(text.slice(1, i)) : Infinity;
+      if (attachments > this.#maxAttachments) {
+        throw new DecodeError(
+          "TOO_MANY_ATTACHMENTS",
+          FULL_MESSAGES && `expected at most ${this.#maxAttachments} attachments, got ${quoteDigits(text.slice(1, i), 12)}`,
+        );
       }
       // A leading zero also catches a count of 0.
       if (text.charCodeAt(1) === 0x30 /* "0" */) {
-        throw new DecodeError("INVALID_ATTACHMENTS", !globalThis.__DUPLEX_TERSE__ && `expected an attachment count from 1 without leading zeros, got ${text.slice(1, i)}`);
+        throw new DecodeError("INVALID_ATTACHMENTS", FULL_MESSAGES && `expected an attachment count from 1 without leading zeros, got ${text.slice(1, i)}`);
       }
       i++;
     }
@@ -201,51 +209,50 @@ export class Decoder {
     }
 
     // Ack id: canonical digits, EVENT and ACK (binary or not) only; an ACK must
-    // have one. Beyond 16 digits no id is a safe integer, leading zeros aside.
+    // have one.
     let id: number | undefined;
     const idEnd = digitsEnd(text, i);
     const digits = idEnd - i;
-    const takesId = plain === EVENT || plain === ACK;
-    if (
-      digits > 0
-        ? !takesId || !Number.isSafeInteger((id = Number(text.slice(i, idEnd)))) || (digits > 1 && text.charCodeAt(i) === 0x30) /* "0" */
-        : plain === ACK
-    ) {
-      throw new DecodeError(
-        "INVALID_ACK_ID",
-        !globalThis.__DUPLEX_TERSE__ &&
-          (digits === 0
-            ? `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`
-            : !takesId
-              ? `expected no ack id on a packet of type ${type}, got ${excerpt(text, i)}`
-              : `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${digits > 20 ? `a ${digits}-digit number` : text.slice(i, idEnd)}`),
-      );
+    if (digits === 0 && plain === ACK) {
+      throw new DecodeError("INVALID_ACK_ID", FULL_MESSAGES && `expected an ack id after the namespace of an ACK, got ${excerpt(text, i)}`);
+    }
+    if (digits > 0) {
+      if (plain !== EVENT && plain !== ACK) {
+        throw new DecodeError("INVALID_ACK_ID", FULL_MESSAGES && `expected no ack id on a packet of type ${type}, got ${excerpt(text, i)}`);
+      }
+      id = Number(text.slice(i, idEnd));
+      const leadingZero = digits > 1 && text.charCodeAt(i) === 0x30; /* "0" */
+      if (!Number.isSafeInteger(id) || leadingZero) {
+        throw new DecodeError(
+          "INVALID_ACK_ID",
+          FULL_MESSAGES && `expected an ack id from 0 to ${Number.MAX_SAFE_INTEGER} without leading zeros, got ${quoteDigits(text.slice(i, idEnd), 20)}`,
+        );
+      }
     }
     i = idEnd;
 
     // Payload: JSON starting with [ { or " (the only kinds any type accepts).
     let data: unknown;
     if (i < n) {
-      const c = text.charCodeAt(i);
-      if (c !== 0x5b && c !== 0x7b && c !== 0x22 /* [ { " */) {
+      const first = text.charCodeAt(i);
+      if (first !== 0x5b && first !== 0x7b && first !== 0x22 /* [ { " */) {
         // Where no namespace was read, a "," before any JSON means one without its "/".
-        const code = nsp === "/" && /^[^[{"]*,/.test(text.slice(i)) ? "INVALID_NAMESPACE" : "INVALID_PAYLOAD";
-        throw new DecodeError(
-          code,
-          !globalThis.__DUPLEX_TERSE__ &&
-            (code === "INVALID_NAMESPACE"
-              ? `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`
-              : `expected a JSON array, object or string payload, got ${excerpt(text, i)}`),
-        );
+        if (nsp === "/" && /^[^[{"]*,/.test(text.slice(i))) {
+          throw new DecodeError("INVALID_NAMESPACE", FULL_MESSAGES && `expected a namespace starting with "/" before ",", got ${excerpt(text, i)}`);
+        }
+        throw new DecodeError("INVALID_PAYLOAD", FULL_MESSAGES && `expected a JSON array, object or string payload, got ${excerpt(text, i)}`);
       }
       if (exceedsDepth(text, i, this.#maxDepth)) {
-        throw new DecodeError("PAYLOAD_TOO_DEEP", !globalThis.__DUPLEX_TERSE__ && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
+        throw new DecodeError("PAYLOAD_TOO_DEEP", FULL_MESSAGES && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
       }
       // A SyntaxError, or whatever the reviver throws, is reported by add().
       data = JSON.parse(text.slice(i), this.#reviver);
     }
     if (!validPayload(plain, data)) {
-      throw new DecodeError("INVALID_PAYLOAD", !globalThis.__DUPLEX_TERSE__ && `expected ${EXPECTED_PAYLOAD[plain]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`);
+      throw new DecodeError(
+        "INVALID_PAYLOAD",
+        FULL_MESSAGES && `expected ${EXPECTED_PAYLOAD[plain]} as ${TYPE_NAMES[type]} payload, got ${data === undefined ? "none" : describe(data)}`,
+      );
     }
 
     // Built once, with no id or data key where the packet has none.

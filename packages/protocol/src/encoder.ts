@@ -7,6 +7,7 @@
 import { deconstruct, hasBinary, type Binary } from "./binary";
 import { EncodeError } from "./errors";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT_ERROR, EVENT, isAckId, type Packet } from "./packet";
+import { FULL_MESSAGES } from "./full-messages";
 
 /** `JSON.stringify`'s replacer function. */
 export type JsonReplacer = (this: unknown, key: string, value: unknown) => unknown;
@@ -23,6 +24,11 @@ export interface EncoderOptions {
  */
 export type EncodedPacket = [text: string, ...attachments: Binary[]];
 
+
+/** Whether `value` is undefined or null: socket.io-parser writes neither an id nor a payload for them. */
+function isNullish(value: unknown): value is undefined | null {
+  return value === undefined || value === null;
+}
 
 /**
  * Encodes packets into wire messages. Stateless, so one encoder serves every
@@ -63,10 +69,10 @@ export class Encoder {
     // whenever it is set, as socket.io-parser writes them.
     const named = nsp && nsp !== "/";
     const badNsp = named && nsp.charCodeAt(0) !== 0x2f; /* "/" */
-    if (head === undefined || badNsp || (id != null && !isAckId(id))) {
+    if (head === undefined || badNsp || (!isNullish(id) && !isAckId(id))) {
       throw new EncodeError(
         "INVALID_PACKET",
-        !globalThis.__DUPLEX_TERSE__ &&
+        FULL_MESSAGES &&
           (head === undefined
             ? `expected a packet type from 0 to 6, got ${String(type)}`
             : badNsp
@@ -85,12 +91,12 @@ export class Encoder {
         // decoder accepts: send it as the plain EVENT / ACK it is.
         head = buffers.length > 0 ? `${binaryType}${buffers.length}-` : `${binaryType - 3}`;
       }
-      // Same concatenation as socket.io-parser, including its null check.
-      return [head + rest + (json != null ? JSON.stringify(json, this.#replacer) : ""), ...buffers];
+      // Same concatenation as socket.io-parser: no payload for undefined or null.
+      return [head + rest + (isNullish(json) ? "" : JSON.stringify(json, this.#replacer)), ...buffers];
     } catch (error) {
       throw new EncodeError(
         "UNSERIALIZABLE_DATA",
-        !globalThis.__DUPLEX_TERSE__ ? `expected packet data that JSON can represent, got an error while serialising it: ${String(error)}` : String(error),
+        FULL_MESSAGES ? `expected packet data that JSON can represent, got an error while serialising it: ${String(error)}` : String(error),
         { cause: error },
       );
     }

@@ -2,13 +2,8 @@
 // (and close sessions with them as the reason); messages are for people and
 // may change.
 
-// Messages are full, or terse in the browser bundles (issue 5: they are
-// budgeted). A message is written `!globalThis.__DUPLEX_TERSE__ && \`…\``
-// (or `? long : short`): scripts/bundle.mjs defines that expression as true,
-// so the minifier drops the long text and every helper only it uses, where
-// an imported constant would be folded too late to drop the helpers. A terse
-// error's message is its code, or its code's facts in a few bytes. Codes are
-// the same either way; Node and other bundlers get the full text.
+// Messages are full in Node and short in the browser bundles (full-messages.ts):
+// there an error's message is its code, or its code's facts in a few bytes.
 
 /** Why a decoder refused its input. */
 export type DecodeErrorCode =
@@ -84,14 +79,18 @@ export class EncodeError extends ProtocolError<EncodeErrorCode> {
   override name = "EncodeError";
 }
 
-/** Passed to an ack callback that timed out or was cut off by `rejectAll()`. */
+/**
+ * Passed to an ack callback that timed out or was cut off by `rejectAll()`.
+ * The messages are socket.io's, so that code written for socket.io reads
+ * them as it always did; `code` tells the two apart.
+ */
 export class AckError extends ProtocolError<AckErrorCode> {
   override name = "AckError";
   /** The ack id that was pending. */
   declare readonly id: number;
 
-  constructor(code: AckErrorCode, id: number, message: string | false) {
-    super(code, message);
+  constructor(code: AckErrorCode, id: number) {
+    super(code, code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected");
     this.id = id;
   }
 }

@@ -26,7 +26,7 @@ export {
 export { isBinary, hasBinary, type Binary, type BlobLike, type Placeholder } from "./binary";
 export { Encoder, type EncoderOptions, type EncodedPacket, type JsonReplacer } from "./encoder";
 export { Decoder, type DecoderHandler, type DecoderOptions, type JsonReviver } from "./decoder";
-export { AckRegistry, type AckCallback, type AckRegistryOptions, type Timers } from "./ack-registry";
+export { AckRegistry, type AckFunction, type AckRegistryHandler } from "./ack-registry";
 export {
   ProtocolError,
   DecodeError,

@@ -2,12 +2,12 @@
 // decoder and the parser seam check.
 // Spec: https://github.com/socketio/socket.io-protocol (v5, "Packet format").
 
-// No runtime import: esbuild (0.28) inlines a module's constants only when the
-// module imports nothing, so this file stays a leaf (issue 5: bundle size).
+// No runtime import: esbuild inlines a module's constants into the modules that
+// import them only when the module itself imports nothing, so this file stays a leaf.
 import type { Binary } from "./binary";
 
 // The type numbers as plain constants: esbuild inlines them into every module
-// that imports them, where `PacketType.EVENT` stays a property lookup (issue 5).
+// that imports them, where `PacketType.EVENT` stays a property lookup.
 export const CONNECT = 0;
 export const DISCONNECT = 1;
 export const EVENT = 2;

@@ -5,7 +5,6 @@ import {
   Encoder,
   defaultParser,
   fromSocketIoParser,
-  type AckRegistryOptions,
   type DecodedPacket,
   type EmitterDecoder,
   type Packet,
@@ -28,11 +27,6 @@ test("defaultParser is Duplex's Encoder and Decoder", () => {
   const chunks = new defaultParser.Encoder().encode({ type: 2, nsp: "/", id: 1, data: ["e", new Uint8Array([1])] });
   const { packets } = run(defaultParser, chunks);
   expect(packets).toEqual([{ type: 2, nsp: "/", id: 1, data: ["e", new Uint8Array([1])] }]);
-});
-
-test("the standard timers fit the AckRegistry options type", () => {
-  const options: AckRegistryOptions = { setTimeout, clearTimeout };
-  expect(typeof options.setTimeout).toBe("function");
 });
 
 describe("fromSocketIoParser(socket.io-parser)", () => {

@@ -21,6 +21,7 @@ import { PubSub, type LinkState, type OutageReport } from "./pubsub";
 import { Recovery } from "./recovery";
 import type { RedisClientLike, RedisSubscriberLike } from "./redis";
 import { fromWireTarget, isWireMessage, sequenceOf, toWireTarget, type WireMessage, type WireSocket } from "./wire";
+import { RequestForwarder, type ForwardRequestsOptions } from "./forwarding";
 
 const debug = createDebug("duplex:redis-adapter");
 
@@ -51,6 +52,12 @@ export interface RedisAdapterOptions {
    * when it is back; `false` for none. Default `console.warn`.
    */
   log?: ((line: string) => void) | false;
+  /**
+   * Serve long-polling behind a load balancer without sticky sessions: a
+   * request for a session another node holds is forwarded over HTTP to that
+   * node, at `address`. Off by default. See docs/scaling.md.
+   */
+  forwardRequests?: ForwardRequestsOptions;
 }
 
 /** What {@link RedisAdapter.outageStats} reports. */
@@ -388,9 +395,15 @@ export class RedisAdapter extends Adapter {
  */
 export function createAdapter(pub: object, sub: object, opts: RedisAdapterOptions = {}): AdapterConstructor {
   const clients = toRedisClients(pub, sub, opts.sharded);
+  const forwarder = opts.forwardRequests === undefined ? null : new RequestForwarder(clients.pub, clients.sub, opts.forwardRequests, opts);
   return class extends RedisAdapter {
     constructor(nsp: AdapterNamespace) {
       super(nsp, clients.pub, clients.sub, opts);
+      forwarder?.adopt(this);
+    }
+
+    override async close(): Promise<void> {
+      await Promise.all([forwarder?.release(this), super.close()]);
     }
   };
 }

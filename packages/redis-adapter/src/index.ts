@@ -4,6 +4,7 @@
  */
 export { RedisAdapter, createAdapter, type RedisAdapterOptions, type OutageStats } from "./adapter";
 export { RedisUnavailableError, type OutageReport } from "./pubsub";
+export { ForwardingError, type ForwardRequestsOptions } from "./forwarding";
 export { RequestError } from "./requests";
 export { RedisClientError, type RedisClientErrorCode } from "./clients";
 export { ENVELOPE_VERSION } from "./envelope";

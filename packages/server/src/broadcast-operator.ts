@@ -1,4 +1,4 @@
-import { PacketType, RESERVED_EVENTS, type Packet } from "@duplex/protocol";
+import { AckError, PacketType, RESERVED_EVENTS, type Packet } from "@duplex/protocol";
 import type { Adapter, BroadcastFlags, BroadcastOptions, Room, SocketDetails, SocketId } from "./adapter";
 import type { Handshake } from "./handshake";
 import type {
@@ -151,7 +151,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
       if (expectedServers >= 0 && reportedServers >= expectedServers && responses.length >= expectedClients) finish(null);
     };
     const timeout = this.flags.timeout;
-    if (timeout !== undefined) timer = setTimeout(() => finish(Object.assign(new Error("operation has timed out"), { code: "ACK_TIMEOUT" })), timeout);
+    if (timeout !== undefined) timer = setTimeout(() => finish(new AckError("ACK_TIMEOUT", packet.id)), timeout);
     if (expectedServers < 0) {
       void this.adapter.serverCount().then((count) => {
         expectedServers = count;

@@ -45,8 +45,10 @@ export class Client {
     );
     this.onMessage = this.onMessage.bind(this);
     this.onEngineClose = this.onEngineClose.bind(this);
+    this.onBackpressure = this.onBackpressure.bind(this);
     conn.on("message", this.onMessage);
     conn.on("close", this.onEngineClose);
+    conn.on("backpressure", this.onBackpressure);
     this.connectTimer = setTimeout(() => {
       if (this.sockets.size === 0) {
         debug("%s: no namespace joined within connectTimeout, closing", conn.id);
@@ -80,8 +82,9 @@ export class Client {
 
   private writable(flags: BroadcastFlags | undefined): boolean {
     if (this.conn.readyState !== "open") return false;
-    // volatile: drop rather than buffer when the transport cannot take it now
-    return !(flags?.volatile && !this.conn.transport.writable);
+    // volatile: drop rather than buffer when the transport cannot take it now,
+    // or while the session is congested (more than maxBackpressure waiting)
+    return !(flags?.volatile && (!this.conn.transport.writable || this.conn.congested));
   }
 
   /** A namespace socket left. @internal */
@@ -181,6 +184,12 @@ export class Client {
     this.onClose(reason, description);
   }
 
+  /** The session's buffer fell back under maxBackpressure: every socket of this client may send again. */
+  private onBackpressure(congested: boolean): void {
+    if (congested) return;
+    for (const socket of [...this.sockets.values()]) socket.onDrain();
+  }
+
   private onClose(reason: DisconnectReason, description?: unknown): void {
     if (this.closed) return;
     this.closed = true;
@@ -192,6 +201,7 @@ export class Client {
     this.connectTimer = null;
     this.conn.off("message", this.onMessage);
     this.conn.off("close", this.onEngineClose);
+    this.conn.off("backpressure", this.onBackpressure);
   }
 
   private closeSession(): void {

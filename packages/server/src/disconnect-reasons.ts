@@ -11,7 +11,9 @@ export type DisconnectReason =
   | "parse error"
   | "forced close"
   | "forced server close"
-  | "server shutting down";
+  | "server shutting down"
+  /** The client did not read what was sent to it (see the `maxBackpressure` option). */
+  | "slow consumer";
 
 /** Reasons after which a client may come back and recover its state. */
 export const RECOVERABLE = new Set<DisconnectReason>([
@@ -21,6 +23,8 @@ export const RECOVERABLE = new Set<DisconnectReason>([
   "ping timeout",
   "server shutting down",
   "forced server close",
+  // Closed for not reading: the packets dropped with its buffer are replayed on recovery.
+  "slow consumer",
 ]);
 
 /** Events the socket itself emits; they cannot be emitted to the client. */
@@ -28,4 +32,10 @@ export interface SocketReservedEvents {
   disconnect: (reason: DisconnectReason, description?: unknown) => void;
   disconnecting: (reason: DisconnectReason, description?: unknown) => void;
   error: (err: Error) => void;
+  /**
+   * The client's buffered outbound bytes (`socket.conn.bufferedAmount`)
+   * fell back to `maxBackpressure` after the session was congested. A
+   * client's own event named "drain" is not dispatched to these listeners.
+   */
+  drain: () => void;
 }

@@ -264,15 +264,8 @@ export class Socket<
       data.pop();
       const id = this.nsp.nextAckId();
       packet.id = id;
-      const ack = last as AckFn;
       // Plain callbacks get the answer; timed ones get (err, ...answer), err on timeout or disconnect.
-      this.acks.set(
-        id,
-        withError
-          ? (err, response) => (err ? ack(ackFailure(err.code)) : ack(null, ...response))
-          : (err, response) => (err ? undefined : ack(...response)),
-        flags?.timeout,
-      );
+      this.acks.set(id, last as AckFn, withError, flags?.timeout);
     }
     if (this.nsp.server.recoveryOptions && packet.id === undefined && !flags?.volatile) {
       // Through the adapter, so the packet gets an offset and is kept for recovery.
@@ -298,7 +291,7 @@ export class Socket<
 
   /** Adapter side: awaits the ack of a broadcast. @internal */
   expectAck(id: number, callback: (err: Error | null, response?: unknown) => void, timeout: number | undefined): void {
-    this.acks.set(id, (err, data) => callback(err, data[0]), timeout);
+    this.acks.set(id, callback, true, timeout);
   }
 
   /** Called by the namespace once middlewares passed. @internal */
@@ -343,7 +336,7 @@ export class Socket<
     this.nsp.remove(this);
     this.client.remove(this);
     this.connected = false;
-    this.acks.rejectAll(reason);
+    this.acks.rejectAll();
     this.emitReserved("disconnect", reason, description);
   }
 
@@ -352,6 +345,11 @@ export class Socket<
     this.ended = true;
     this.nsp.adapter.delAll(this.id);
     this.nsp.joinAbandoned();
+  }
+
+  /** The client's buffered outbound bytes fell back to maxBackpressure. @internal */
+  onDrain(): void {
+    if (this.connected) this.emitReserved("drain");
   }
 
   /** Reports a middleware error or an invalid packet, or drops it if nobody listens. @internal */
@@ -392,6 +390,11 @@ export class Socket<
     const name = event[0] as string;
     // An event named "error" from the client must not throw for want of a listener.
     if (name === "error" && this.listenerCount("error") === 0) return;
+    // "drain" is the server's own news about this client's buffer: a client cannot fake it.
+    if (name === "drain") {
+      debug("%s: event named drain from the client, not dispatched", this.id);
+      return;
+    }
     try {
       super.emit(name, ...event.slice(1));
     } catch (err) {
@@ -425,12 +428,6 @@ export class Socket<
   private newBroadcast(): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), {});
   }
-}
-
-/** socket.io's messages, with the protocol package's stable code ("ACK_TIMEOUT" / "ACK_CLOSED"). */
-function ackFailure(code: string): Error & { code: string } {
-  const message = code === "ACK_TIMEOUT" ? "operation has timed out" : "socket has been disconnected";
-  return Object.assign(new Error(message), { code });
 }
 
 function removeListener(list: AnyListener[] | null, listener: AnyListener | undefined): AnyListener[] | null {

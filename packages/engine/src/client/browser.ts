@@ -22,8 +22,8 @@ const platform: Platform = {
   ws: (url) => new WebSocket(url) as WebSocketLike,
   binaryType: "arraybuffer",
   // One byte per character: btoa reads a "binary string".
-  b64: (b) => btoa(b.reduce((s, c) => s + String.fromCharCode(c), "")),
-  unb64: (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)).buffer,
+  b64: (bytes) => btoa(bytes.reduce((text, byte) => text + String.fromCharCode(byte), "")),
+  unb64: (text) => Uint8Array.from(atob(text), (char) => char.charCodeAt(0)).buffer,
 };
 
 /**

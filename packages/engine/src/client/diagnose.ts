@@ -1,5 +1,6 @@
 import { SEP } from "./codec";
 import { DOCS, EngineClientError, show, type EngineClientErrorCode } from "./errors";
+import { FULL_MESSAGES } from "./full-messages";
 
 /**
  * Tells an Engine.IO v4 handshake from everything else, so that a client
@@ -21,27 +22,32 @@ const V3 = /^(\d+:\d|[\0\x01][\0-\x09]+\ufffd)/;
  */
 export function diagnose(status: number, body: string, where: string): EngineClientError | undefined {
   const first = body.split(SEP)[0];
-  let j: { sid?: unknown; code?: unknown; message?: unknown } | undefined;
+  let json: { sid?: unknown; code?: unknown; message?: unknown } | undefined;
   try {
-    j = JSON.parse(first[0] == "0" ? first.slice(1) : first);
+    json = JSON.parse(first[0] === "0" ? first.slice(1) : first);
   } catch {
     // not JSON: judged below
   }
-  const ok = status == 101 || status == 200;
-  if (ok && first[0] == "0" && typeof j?.sid == "string") return;
+  const answered = status === 101 || status === 200;
+  if (answered && first[0] === "0" && typeof json?.sid === "string") return undefined;
   const v3 = V3.test(body);
   // An Engine.IO server's refusal: its {code, message} body with a 4xx/5xx status.
-  const server = !v3 && !ok && typeof j?.code == "number" && typeof j.message == "string" ? { code: j.code, message: j.message } : undefined;
+  let server: { code: number; message: string } | undefined;
+  if (!v3 && !answered && typeof json?.code === "number" && typeof json.message === "string") {
+    server = { code: json.code, message: json.message };
+  }
   // engine.io's error code 5 is "Unsupported protocol version".
-  const code: EngineClientErrorCode = v3 || server?.code == 5 ? "UNSUPPORTED_PROTOCOL_VERSION" : server ? "HANDSHAKE_ERROR" : "NOT_ENGINE_IO";
+  let code: EngineClientErrorCode = "NOT_ENGINE_IO";
+  if (v3 || server?.code === 5) code = "UNSUPPORTED_PROTOCOL_VERSION";
+  else if (server) code = "HANDSHAKE_ERROR";
   const got = `HTTP ${status} ${show(body)}`;
-  return new EngineClientError(code, !globalThis.__DUPLEX_TERSE__ ? `${where}: ${explain(v3, server)}; got ${got}${DOCS}` : got, status, body, server);
+  return new EngineClientError(code, FULL_MESSAGES ? `${where}: ${explain(v3, server)}; got ${got}${DOCS}` : got, status, body, server);
 }
 
 /** What a failed diagnosis means, in words (full builds). */
 function explain(v3: boolean, server?: { code: number }): string {
   if (v3) return "Engine.IO v3 (length-prefixed payload), expected v4";
-  if (server) return server.code == 5 ? "EIO=4 refused, expected Engine.IO v4" : "handshake refused";
+  if (server) return server.code === 5 ? "EIO=4 refused, expected Engine.IO v4" : "handshake refused";
   return 'not Engine.IO, expected an open packet 0{"sid":…}';
 }
 
@@ -53,22 +59,24 @@ function explain(v3: boolean, server?: { code: number }): string {
  */
 export async function probe(url: string, headers?: Record<string, string>): Promise<EngineClientError | null | undefined> {
   try {
-    const r = await fetch(url, { headers });
-    const body = await r.text();
-    const err = diagnose(r.status, body, "GET " + url);
-    if (!err) {
+    const response = await fetch(url, { headers });
+    const body = await response.text();
+    const diagnosis = diagnose(response.status, body, "GET " + url);
+    if (!diagnosis) {
       // Close the spare session (a close packet) rather than let it time out.
       fetch(url + "&sid=" + JSON.parse(body.split(SEP)[0].slice(1)).sid, { headers, method: "POST", body: "1" }).catch(() => {});
     }
-    return err || null;
+    return diagnosis || null;
   } catch {
-    return;
+    return undefined;
   }
 }
 
 /** A WebSocket failed where polling works: most likely a proxy that does not pass WebSocket. */
 export function pollingWorks(err: EngineClientError): EngineClientError {
-  const message = !globalThis.__DUPLEX_TERSE__ ? `${err.message}; polling works: a proxy blocks WebSocket? Allow "polling"${DOCS}` : err.message + "; polling works";
+  const message = FULL_MESSAGES
+    ? `${err.message}; polling works: a proxy blocks WebSocket? Allow "polling"${DOCS}`
+    : err.message + "; polling works";
   return new EngineClientError("TRANSPORT_ERROR", message, err.status, err.received);
 }
 
@@ -79,6 +87,6 @@ export function pollingWorks(err: EngineClientError): EngineClientError {
  */
 export function unanswered(err: EngineClientError): EngineClientError {
   if (err.status !== undefined) return err;
-  const message = !globalThis.__DUPLEX_TERSE__ ? `${err.message}; the server could not be reached` : err.message + "; unreachable";
+  const message = FULL_MESSAGES ? `${err.message}; the server could not be reached` : err.message + "; unreachable";
   return new EngineClientError("TRANSPORT_ERROR", message, err.status, err.received);
 }

@@ -12,13 +12,11 @@
  * | `PARSER_ERROR` | the server sent a packet this client cannot decode |
  * | `INVALID_URL` | the URI cannot mean a Socket.IO server's URL (in Node: a relative path, a scheme other than http/https/ws/wss, what does not parse); thrown by `new Socket()` and `io()` |
  */
-// Messages are full, or terse in the browser bundles (issue 5: they are
-// budgeted). A message is written `!globalThis.__DUPLEX_TERSE__ ? long : short`
-// (or `&& long`): scripts/bundle.mjs defines that expression as true, so the
-// minifier drops the long text and what only it uses. A terse message keeps
-// the facts (HTTP status, what arrived), or is the bare code when the fields
-// hold them; codes and the `status` / `received` / `serverError` fields are
-// the same either way.
+// Messages are full in Node and short in the browser bundles (full-messages.ts).
+// A short message keeps the facts (HTTP status, what arrived), or is the bare
+// code when the fields hold them.
+
+import { FULL_MESSAGES } from "./full-messages";
 
 export type EngineClientErrorCode =
   | "NOT_ENGINE_IO"
@@ -69,11 +67,11 @@ export function failure(
   status?: number,
   received?: string,
 ): EngineClientError {
-  return new EngineClientError(code, (!globalThis.__DUPLEX_TERSE__ ? where + ": " : "") + detail, status, received);
+  return new EngineClientError(code, (FULL_MESSAGES ? where + ": " : "") + detail, status, received);
 }
 
 /** Up to 100 characters of what arrived, quoted. */
-export const show = (s: string): string => JSON.stringify(s.slice(0, 100));
+export const show = (text: string): string => JSON.stringify(text.slice(0, 100));
 
 /** Where every mismatch message points. */
 export const DOCS = ". See docs/why-not-websocket.md";

@@ -30,10 +30,10 @@ const platform: Platform = {
     return answered ? Number(answered[1]) : undefined;
   },
   binaryType: "nodebuffer",
-  b64: (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64"),
-  unb64: (s, t) => {
-    const b = Buffer.from(s, "base64");
-    return t == "nodebuffer" ? b : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  b64: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"),
+  unb64: (text, binaryType) => {
+    const bytes = Buffer.from(text, "base64");
+    return binaryType === "nodebuffer" ? bytes : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   },
 };
 
@@ -59,9 +59,12 @@ const unrefPlatform: Platform = {
  */
 export class Socket extends BaseSocket {
   constructor(uri?: string | SocketOptions, opts?: SocketOptions) {
-    if (uri && typeof uri === "object") [uri, opts] = [undefined, uri];
-    const o = opts || {};
-    const timers = nodeClock(o);
-    super(uri, timers ? { ...o, clock: timers } : o, o.autoUnref ? unrefPlatform : platform);
+    if (uri && typeof uri === "object") {
+      opts = uri;
+      uri = undefined;
+    }
+    const options = opts || {};
+    const timers = nodeClock(options);
+    super(uri, timers ? { ...options, clock: timers } : options, options.autoUnref ? unrefPlatform : platform);
   }
 }

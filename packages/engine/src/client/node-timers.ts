@@ -15,14 +15,14 @@ const nativeNow = Date.now;
  * the handshake deadlines, and the Socket.IO Manager's open timeout and
  * reconnection delay.
  */
-export function nodeClock(o: SocketOptions): Clock | undefined {
-  if (o.clock) return o.clock;
-  if (!o.autoUnref && !o.useNativeTimers) return undefined;
-  const native = o.useNativeTimers === true;
+export function nodeClock(options: SocketOptions): Clock | undefined {
+  if (options.clock) return options.clock;
+  if (!options.autoUnref && !options.useNativeTimers) return undefined;
+  const native = options.useNativeTimers === true;
   return {
     setTimeout: (fn, ms) => {
       const timer = native ? nativeSetTimeout(fn, ms) : setTimeout(fn, ms);
-      if (o.autoUnref) timer.unref();
+      if (options.autoUnref) timer.unref();
       return timer;
     },
     clearTimeout: (timer) => (native ? nativeClearTimeout : clearTimeout)(timer as NodeJS.Timeout),

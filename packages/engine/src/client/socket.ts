@@ -3,12 +3,15 @@ import { pollingWorks, probe, unanswered } from "./diagnose";
 import { Emitter } from "./emitter";
 import { EngineClientError, failure } from "./errors";
 import { diagnoses, failed, worked } from "./fallback";
+import { Heartbeat, type HeartbeatHandler } from "./heartbeat";
 import type { SocketOptions, TransportName } from "./options";
 import { clock, type BinaryType, type Clock, type Platform } from "./platform";
 import { PollingTransport } from "./transports/polling";
-import type { Transport, TransportOwner } from "./transports/transport";
+import type { Transport, TransportContext, TransportHandler } from "./transports/transport";
 import { WebSocketTransport } from "./transports/websocket";
+import { Upgrade, type UpgradeOwner } from "./upgrade";
 import { endpoint, transportUrl } from "./url";
+import { FULL_MESSAGES } from "./full-messages";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 /** engine.io-client's close reasons. */
@@ -53,35 +56,24 @@ export interface SocketEvents {
   close: [reason: CloseReason, description?: EngineClientError];
 }
 
+
 /** A packet waiting to leave, with the callback to run once it has. */
 type Outgoing = Packet & { cb?: () => void };
-
-/**
- * How far an upgrade went (engine.io-protocol v4, "Upgrade"):
- *
- *   opening ──open──▶ probing (sent 2probe) ──3probe──▶ pausing ──polling paused──▶ upgraded (sent 5)
- *      │                  │                              │
- *      └──── error, close, another packet, no 3probe in time ──▶ failed
- *
- * (The time limits are the WebSocket transport's: see transports/websocket.ts.)
- *
- * While probing, the session goes on over polling. Once the probe is
- * answered, polling pauses: its pending GET comes back (the server answers it
- * at once, with a noop or what it had buffered) and its pending POST ends, so
- * every packet either went over polling or waits in the write buffer; then
- * `5` goes over the WebSocket, which becomes the transport, and the buffer
- * flushes over it. Nothing is lost, duplicated or reordered. "upgraded" and
- * "failed" are no state of their own: the probe is dropped.
- */
-type UpgradeState = "opening" | "probing" | "pausing";
 
 /**
  * An Engine.IO v4 client session, shaped like engine.io-client 6's `Socket`
  * so that a Socket.IO Manager can sit on it. Construct it through the
  * package entry (`Socket` of `@duplex/engine/client`), which supplies the
  * platform.
+ *
+ * It is the handler of its current transport, of its upgrade (upgrade.ts)
+ * and of its heartbeat (heartbeat.ts); `readyState` is its one lifecycle
+ * field.
  */
-export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner {
+export class BaseSocket
+  extends Emitter<SocketEvents>
+  implements TransportContext, TransportHandler, UpgradeOwner, HeartbeatHandler
+{
   /** The session id, once open. */
   id: string | null = null;
   readyState: ReadyState = "opening";
@@ -93,58 +85,66 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
   declare binaryType: BinaryType;
   declare readonly opts: SocketOptions;
   declare readonly platform: Platform;
-  /** The endpoint's http(s) URL, with the query of every request (url.ts). */
-  #base: URL;
-  /** Origin and path: names the endpoint in the transport memory (fallback.ts). */
-  #key: string;
   /**
    * The session's timers: the `clock` option, or in Node the one
    * `autoUnref` / `useNativeTimers` ask for (the Socket.IO Manager uses them too).
    */
   declare readonly clock: Clock;
-  /** Packets waiting to leave, with their callbacks; the first `#sent` are in flight. */
-  #wb: Outgoing[] = [];
-  #sent = 0;
+  /** The endpoint's http(s) URL, with the query of every request (url.ts). */
+  #base: URL;
+  /** Origin and path: names the endpoint in the transport memory (fallback.ts). */
+  #endpointKey: string;
+  /** Packets waiting to leave, with their callbacks; the first `#inFlight` were handed to the transport. */
+  #writeBuffer: Outgoing[] = [];
+  #inFlight = 0;
+  /** The server's limit on a polling body, from the open packet; 0 when it gave none. */
   #maxPayload = 0;
-  /** Heartbeat watchdog: when the last packet arrived, the silence allowed, its one timer (see `#watch`). */
-  #seen = 0;
-  #silence = 0;
-  #timer: unknown;
-  /** The WebSocket probed for an upgrade, and how far the probe went. */
-  #probe?: Transport;
-  #upgrade?: UpgradeState;
+  #heartbeat: Heartbeat;
+  /** The upgrade under way, if any. */
+  #upgrade?: Upgrade;
   /** Transports left to try for the first connection. */
-  #todo: TransportName[];
-  #wsFailed = false;
+  #transportsLeft: TransportName[];
+  /** A WebSocket of this connection failed before the handshake. */
+  #webSocketFailed = false;
   /** A polling request of this connection got no answer at all. */
   #pollingFailed = false;
-  /** Packets that arrived while the open packet is checked. */
+  /** Packets that arrived while the open packet is checked (see `#handshake`). */
   #held?: Packet[];
-  #unload?: () => void;
+  #onBeforeUnload?: () => void;
 
   constructor(uri: string | SocketOptions | undefined, opts: SocketOptions | undefined, platform: Platform) {
     super();
-    if (uri && typeof uri == "object") [uri, opts] = [undefined, uri];
-    const o = (this.opts = opts || {});
+    if (uri && typeof uri === "object") {
+      opts = uri;
+      uri = undefined;
+    }
+    const options: SocketOptions = opts || {};
+    this.opts = options;
     this.platform = platform;
     this.binaryType = platform.binaryType;
-    this.clock = o.clock || clock;
-    const base = (this.#base = endpoint(platform.resolve(uri), o));
-    const key = (this.#key = base.origin + base.pathname);
-    let list = o.transports || ["polling", "websocket"];
-    if (o.retryWebSocket) failed.delete(key);
-    if (failed.has(key) && list[1]) list = list.filter((t) => t != "websocket");
-    if (o.rememberUpgrade && worked.has(key) && list.includes("websocket")) list = ["websocket", ...list.filter((t) => t != "websocket")];
-    this.#todo = list.slice();
-    if (o.closeOnBeforeunload && typeof addEventListener == "function") {
-      addEventListener("beforeunload", (this.#unload = () => this.transport.close()));
+    this.clock = options.clock || clock;
+    this.#heartbeat = new Heartbeat(this.clock, this);
+    const base = endpoint(platform.resolve(uri), options);
+    const key = base.origin + base.pathname;
+    this.#base = base;
+    this.#endpointKey = key;
+    let transports = options.transports || ["polling", "websocket"];
+    if (options.retryWebSocket) failed.delete(key);
+    if (failed.has(key) && transports.length > 1) transports = transports.filter((name) => name !== "websocket");
+    if (options.rememberUpgrade && worked.has(key) && transports.includes("websocket")) {
+      transports = ["websocket", ...transports.filter((name) => name !== "websocket")];
     }
-    this.#next();
+    this.#transportsLeft = transports.slice();
+    if (options.closeOnBeforeunload && typeof addEventListener === "function") {
+      this.#onBeforeUnload = () => this.transport.close();
+      addEventListener("beforeunload", this.#onBeforeUnload);
+    }
+    this.#nextTransport();
   }
 
   /** @internal */
-  url(t: TransportName): string {
-    return transportUrl(this.#base, t, this.id, this.opts);
+  url(name: TransportName): string {
+    return transportUrl(this.#base, name, this.id, this.opts);
   }
 
   /**
@@ -152,7 +152,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
    * @example socket.send("hello"); socket.send(new Uint8Array([1, 2]), () => console.log("sent"));
    */
   send(data: RawData, opts?: SendOptions | (() => void), cb?: () => void): this {
-    this.#packet({ type: "message", data, cb: typeof opts == "function" ? opts : cb });
+    this.#queue({ type: "message", data, cb: typeof opts === "function" ? opts : cb });
     return this;
   }
 
@@ -163,119 +163,137 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
 
   /** Closes the session once the write buffer has left ("forced close"). */
   close(): this {
-    const s = this.readyState;
-    if (s == "opening" || s == "open") {
+    const state = this.readyState;
+    if (state === "opening" || state === "open") {
       this.readyState = "closing";
-      if (s == "open" && this.#wb.length) this.once("drain", () => this.#end("forced close"));
+      if (state === "open" && this.#writeBuffer.length > 0) this.once("drain", () => this.#end("forced close"));
       else this.#end("forced close");
     }
     return this;
   }
 
-  // TransportOwner: what the transports report.
+  // TransportHandler: what the current transport reports.
 
   /** @internal */
-  onPacket(p: Packet, t: Transport): void {
-    if (t != this.transport) return this.#probed(p, t);
-    if (this.readyState == "closed") return;
-    if (this.#held) return void this.#held.push(p);
-    this.emit("packet", p);
-    // engine.io-client's sign of life: any packet from the server.
-    this.emit("heartbeat");
-    this.#seen = this.clock.now();
-    const d = p.data as RawData;
-    if (p.type == "open") {
-      if (!this.id) this.#handshake(JSON.parse(d as string));
-    } else if (p.type == "ping") {
-      this.#packet({ type: "pong" });
-      this.emit("ping");
-    } else if (p.type == "message") {
-      this.emit("data", d);
-      this.emit("message", d);
-    } else if (p.type == "close") this.#end("transport close");
-  }
-
-  /** @internal */
-  onDrain(t: Transport): void {
-    if (t != this.transport) {
-      // The probe opened: Engine.IO v4 "Upgrade" starts with 2probe.
-      if (t == this.#probe && this.#upgrade == "opening") {
-        this.#upgrade = "probing";
-        t.send([{ type: "ping", data: "probe" }]);
-      }
+  onPacket(packet: Packet): void {
+    if (this.readyState === "closed") return;
+    if (this.#held) {
+      this.#held.push(packet);
       return;
     }
-    const sent = this.#sent;
-    if (sent) for (const p of this.#wb.splice(0, sent)) p.cb?.();
-    this.#sent = 0;
-    // A drain with nothing of ours in flight (the `5` of an upgrade) may still
-    // find packets that waited for the transport: send them now. The upgrade's
-    // drain counts as one, as in engine.io-client; a WebSocket that just
-    // opened a session (no id yet) does not.
-    if (this.#wb.length) this.#flush();
-    else if (sent || this.id) this.emit("drain");
+    this.emit("packet", packet);
+    // engine.io-client's sign of life: any packet from the server.
+    this.emit("heartbeat");
+    this.#heartbeat.onPacket();
+    const data = packet.data as RawData;
+    switch (packet.type) {
+      case "open":
+        if (!this.id) this.#handshake(JSON.parse(data as string));
+        break;
+      case "ping":
+        this.#queue({ type: "pong" });
+        this.emit("ping");
+        break;
+      case "message":
+        this.emit("data", data);
+        this.emit("message", data);
+        break;
+      case "close":
+        this.#end("transport close");
+        break;
+    }
+  }
+
+  /** A WebSocket opened; only a session already open can write over it. @internal */
+  onReady(): void {
+    this.#flush();
   }
 
   /** @internal */
-  onTransportClose(t: Transport, err?: EngineClientError, soft?: boolean): void {
-    if (t != this.transport) return t == this.#probe ? this.#dropProbe(err ? err.message : "closed") : undefined;
-    if (this.readyState == "closed") return;
-    if (this.id || this.#held) return err ? this.#fail(err) : this.#end("transport close");
-    // Not open yet. Nothing heard from the endpoint: try the next transport.
-    const ws = soft && this.transport.name == "websocket";
-    if (ws) this.#wsFailed = true;
+  onDrain(): void {
+    const sent = this.#inFlight;
+    for (const packet of this.#writeBuffer.splice(0, sent)) packet.cb?.();
+    this.#inFlight = 0;
+    // A drain with nothing of ours in flight (the `5` of an upgrade) may still
+    // find packets that waited for the transport: send them now. The upgrade's
+    // drain counts as one, as in engine.io-client.
+    if (this.#writeBuffer.length > 0) this.#flush();
+    else if (sent > 0 || this.id) this.emit("drain");
+  }
+
+  /** @internal */
+  onClose(error?: EngineClientError, soft?: boolean): void {
+    if (this.readyState === "closed") return;
+    if (this.id || this.#held) {
+      if (error) this.#fail(error);
+      else this.#end("transport close");
+    } else this.#failedBeforeOpen(error, soft);
+  }
+
+  // UpgradeOwner: what the upgrade reports.
+
+  /** @internal */
+  onProbed(transport: Transport): void {
+    this.emit("upgrading", transport);
+  }
+
+  /** @internal */
+  onUpgraded(transport: Transport): void {
+    this.#upgrade = undefined;
+    transport.handler = this;
+    this.transport = transport;
+    this.#rememberWebSocketWorked();
+    this.emit("upgrade", transport);
+    this.#flush();
+  }
+
+  /** Polling goes on; the endpoint is remembered as one where WebSocket fails (fallback.ts). @internal */
+  onUpgradeFailed(description: string): void {
+    this.#upgrade = undefined;
+    failed.add(this.#endpointKey);
+    this.emit("upgradeError", failure("TRANSPORT_ERROR", "upgrade probe failed", description));
+    (this.transport as PollingTransport).resume();
+    this.#flush();
+  }
+
+  // HeartbeatHandler.
+
+  /** @internal */
+  onTimeout(): void {
+    this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", FULL_MESSAGES && "server silent for pingInterval + pingTimeout"));
+  }
+
+  /**
+   * The transport closed before the open packet. When nothing was heard from
+   * the endpoint (`soft`), the next transport is tried; when none is left,
+   * the error says what the endpoint is, as far as the client can tell.
+   */
+  #failedBeforeOpen(error: EngineClientError | undefined, soft?: boolean): void {
+    const webSocket = soft && this.transport.name === "websocket";
+    if (webSocket) this.#webSocketFailed = true;
     else if (soft) this.#pollingFailed = true;
-    if (soft && this.#todo.length) return this.#next();
-    err ||= new EngineClientError("TRANSPORT_ERROR", !globalThis.__DUPLEX_TERSE__ && "closed before the handshake");
-    if (!soft) return this.#fail(err);
+    if (soft && this.#transportsLeft.length > 0) {
+      this.#nextTransport();
+      return;
+    }
+    const cause = error || new EngineClientError("TRANSPORT_ERROR", FULL_MESSAGES && "closed before the handshake");
+    if (!soft) {
+      this.#fail(cause);
+      return;
+    }
     // A WebSocket was the last hope: ask over HTTP what the endpoint is. Not
     // where a WebSocket opened before (one that fails now met a server that
     // is down or restarting, not a proxy), nor when polling went unanswered
     // in this very attempt.
-    if (ws && !this.#pollingFailed && !worked.has(this.#key)) {
-      this.#diagnose().then((result) => {
+    if (webSocket && !this.#pollingFailed && !worked.has(this.#endpointKey)) {
+      this.#diagnose().then((diagnosis) => {
         if (this.readyState !== "opening") return;
-        if (result === null) this.#fail(pollingWorks(err));
-        else this.#fail(result || unanswered(err));
+        if (diagnosis === null) this.#fail(pollingWorks(cause));
+        else this.#fail(diagnosis || unanswered(cause));
       });
       return;
     }
-    this.#fail(unanswered(err));
-  }
-
-  /** A packet on the probe: `3probe` pauses polling, then `5` switches; anything else fails the upgrade. */
-  #probed(p: Packet, t: Transport): void {
-    if (t != this.#probe) return;
-    if (this.#upgrade != "probing" || p.type != "pong" || p.data != "probe") {
-      return this.#dropProbe(`${p.type} packet while ${this.#upgrade}`);
-    }
-    this.#upgrade = "pausing";
-    this.emit("upgrading", t);
-    const polling = this.transport as PollingTransport;
-    polling.pause(() => {
-      if (t != this.#probe) return;
-      t.send([{ type: "upgrade" }]);
-      polling.close(false);
-      this.#probe = this.#upgrade = undefined;
-      this.transport = t;
-      this.#worked();
-      this.emit("upgrade", t);
-      this.#flush();
-    });
-  }
-
-  /** Ends an upgrade attempt; `why` is told as "upgradeError" and polling goes on, none (the session closed) to nobody. */
-  #dropProbe(why?: string): void {
-    const t = this.#probe;
-    if (!t) return;
-    this.#probe = this.#upgrade = undefined;
-    t.close();
-    if (why) {
-      failed.add(this.#key);
-      this.emit("upgradeError", failure("TRANSPORT_ERROR", "upgrade probe failed", why));
-      (this.transport as PollingTransport).resume();
-      this.#flush();
-    }
+    this.#fail(unanswered(cause));
   }
 
   /**
@@ -283,7 +301,7 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
    * this page or process: later calls share the answer (fallback.ts).
    */
   #diagnose(): Promise<EngineClientError | null | undefined> {
-    const key = this.#key;
+    const key = this.#endpointKey;
     let diagnosis = diagnoses.get(key);
     if (diagnosis === undefined) {
       diagnosis = probe(this.url("polling"), this.opts.extraHeaders);
@@ -292,111 +310,101 @@ export class BaseSocket extends Emitter<SocketEvents> implements TransportOwner 
     return diagnosis;
   }
 
-  #next(): void {
-    const name = this.#todo.shift();
-    this.transport = name == "websocket" ? new WebSocketTransport(this) : new PollingTransport(this);
+  #nextTransport(): void {
+    const name = this.#transportsLeft.shift();
+    this.transport = name === "websocket" ? new WebSocketTransport(this, this) : new PollingTransport(this, this);
   }
 
-  #worked(): void {
-    worked.add(this.#key);
-    failed.delete(this.#key);
+  #rememberWebSocketWorked(): void {
+    worked.add(this.#endpointKey);
+    failed.delete(this.#endpointKey);
   }
 
-  #handshake(d: HandshakeData): void {
+  #handshake(data: HandshakeData): void {
     // Engine.IO v3 servers and v4 ones older than engine.io 6.1 both omit
     // maxPayload; only a v3 one answers a polling handshake with a
     // length-prefixed payload. Ask before opening.
-    if (this.transport.name == "websocket" && !d.maxPayload) {
-      const held: Packet[] = (this.#held = []);
-      this.#diagnose().then((r) => {
-        this.#held = undefined;
-        if (this.readyState != "opening") return;
-        if (r?.code == "UNSUPPORTED_PROTOCOL_VERSION") return this.#fail(r);
-        this.#open(d);
-        for (const p of held) this.onPacket(p, this.transport);
-      });
-    } else this.#open(d);
+    if (this.transport.name !== "websocket" || data.maxPayload) {
+      this.#open(data);
+      return;
+    }
+    const held: Packet[] = [];
+    this.#held = held;
+    this.#diagnose().then((diagnosis) => {
+      this.#held = undefined;
+      if (this.readyState !== "opening") return;
+      if (diagnosis?.code === "UNSUPPORTED_PROTOCOL_VERSION") {
+        this.#fail(diagnosis);
+        return;
+      }
+      this.#open(data);
+      for (const packet of held) this.onPacket(packet);
+    });
   }
 
-  #open(d: HandshakeData): void {
-    const o = this.opts;
-    const t = this.transport;
-    const key = this.#key;
-    this.id = d.sid;
-    this.#maxPayload = d.maxPayload || 0;
-    if (t.name == "websocket") this.#worked();
-    else if (this.#wsFailed) failed.add(key);
-    this.upgrades = (d.upgrades || []).filter((u) => u == "websocket" && (o.transports || [u]).includes(u) && !failed.has(key));
-    this.emit("handshake", d);
+  #open(data: HandshakeData): void {
+    const options = this.opts;
+    const transport = this.transport;
+    const key = this.#endpointKey;
+    this.id = data.sid;
+    this.#maxPayload = data.maxPayload || 0;
+    if (transport.name === "websocket") this.#rememberWebSocketWorked();
+    else if (this.#webSocketFailed) failed.add(key);
+    this.upgrades = (data.upgrades || []).filter(
+      (name) => name === "websocket" && (options.transports || [name]).includes(name) && !failed.has(key),
+    );
+    this.emit("handshake", data);
     this.readyState = "open";
     this.emit("open");
     // The silence is counted from the open packet (onPacket noted its time), as the server's pings are.
-    this.#watch((this.#silence = d.pingInterval + d.pingTimeout));
+    this.#heartbeat.start(data.pingInterval, data.pingTimeout);
     this.#flush();
-    if (this.readyState == "open" && t.name == "polling" && o.upgrade !== false && this.upgrades[0]) {
-      this.#upgrade = "opening";
-      this.#probe = new WebSocketTransport(this);
+    if (this.readyState === "open" && transport.name === "polling" && options.upgrade !== false && this.upgrades.length > 0) {
+      this.#upgrade = new Upgrade(this, transport as PollingTransport, this);
     }
   }
 
-  /**
-   * The heartbeat watchdog (engine.io-protocol v4, "Heartbeat"): the server
-   * pings every pingInterval and waits pingTimeout for the pong, so a client
-   * that hears nothing for pingInterval + pingTimeout knows the server (or the
-   * path to it) is gone. Any packet counts as a sign of life: `onPacket` only
-   * records the time, and the one timer re-arms itself for the remainder when
-   * it fires early (no timer per packet).
-   */
-  #watch(ms: number): void {
-    const c = this.clock;
-    this.#timer = c.setTimeout(() => {
-      const left = this.#seen + this.#silence - c.now();
-      if (left > 0) this.#watch(left);
-      else this.#end("ping timeout", new EngineClientError("PING_TIMEOUT", !globalThis.__DUPLEX_TERSE__ && "server silent for pingInterval + pingTimeout"));
-    }, ms);
-  }
-
-  #packet(p: Outgoing): void {
-    if (this.readyState == "closing" || this.readyState == "closed") return;
-    this.emit("packetCreate", p);
-    this.#wb.push(p);
+  #queue(packet: Outgoing): void {
+    if (this.readyState === "closing" || this.readyState === "closed") return;
+    this.emit("packetCreate", packet);
+    this.#writeBuffer.push(packet);
     this.#flush();
   }
 
   #flush(): void {
-    const t = this.transport;
-    const wb = this.#wb;
-    if (this.id && t.writable && !this.#sent && wb[0]) {
-      let n = wb.length;
-      // Engine.IO v4 "maxPayload": split a polling body the server would refuse.
-      if (t.name == "polling" && this.#maxPayload) {
-        for (let i = 0, size = 0; i < n; i++) {
-          size += payloadLength(wb[i].data);
-          if (i && size > this.#maxPayload) n = i;
-        }
+    const transport = this.transport;
+    const buffer = this.#writeBuffer;
+    if (!this.id || !transport.writable || this.#inFlight > 0 || buffer.length === 0) return;
+    let count = buffer.length;
+    // Engine.IO v4 "maxPayload": split a polling body the server would refuse.
+    if (transport.name === "polling" && this.#maxPayload > 0) {
+      for (let i = 0, size = 0; i < count; i++) {
+        size += payloadLength(buffer[i].data);
+        if (i > 0 && size > this.#maxPayload) count = i;
       }
-      this.#sent = n;
-      // Transports read type and data only.
-      t.send(wb.slice(0, n));
-      this.emit("flush");
     }
+    this.#inFlight = count;
+    // Transports read type and data only.
+    transport.send(buffer.slice(0, count));
+    this.emit("flush");
   }
 
-  #fail(err: EngineClientError): void {
-    this.emit("error", err);
-    this.#end(err.code == "PARSER_ERROR" ? "parser error" : "transport error", err);
+  #fail(error: EngineClientError): void {
+    this.emit("error", error);
+    this.#end(error.code === "PARSER_ERROR" ? "parser error" : "transport error", error);
   }
 
-  #end(reason: CloseReason, err?: EngineClientError): void {
-    if (this.readyState == "closed") return;
+  #end(reason: CloseReason, error?: EngineClientError): void {
+    if (this.readyState === "closed") return;
     this.readyState = "closed";
-    this.clock.clearTimeout(this.#timer);
-    this.#dropProbe();
+    this.#heartbeat.stop();
+    this.#upgrade?.stop();
+    this.#upgrade = undefined;
     this.transport.close();
-    if (this.#unload) removeEventListener("beforeunload", this.#unload);
+    if (this.#onBeforeUnload) removeEventListener("beforeunload", this.#onBeforeUnload);
     this.id = null;
-    this.#wb = [];
-    this.#sent = 0;
-    this.emit("close", reason, err);
+    this.#writeBuffer = [];
+    this.#inFlight = 0;
+    this.emit("close", reason, error);
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { deflate, gzip } from "node:zlib";
 import { decodePayload, encodePayload, type Packet } from "engine.io-parser";
 import createDebug from "debug";
@@ -57,6 +58,11 @@ export class PollingTransport implements Transport {
   private postInFlight: IncomingMessage | null = null;
   private state: "open" | "closing" | "closed" = "open";
   private closeTimer: NodeJS.Timeout | null = null;
+  /**
+   * The connection that carried the latest poll response: the bytes it has
+   * not yet handed to the network are the transport's `bufferedAmount`.
+   */
+  private lastResponseSocket: Socket | null = null;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -65,6 +71,11 @@ export class PollingTransport implements Transport {
 
   get writable(): boolean {
     return this.poll !== null && this.state === "open";
+  }
+
+  get bufferedAmount(): number {
+    const socket = this.lastResponseSocket;
+    return socket === null || socket.destroyed ? 0 : socket.writableLength;
   }
 
   /** Takes a GET (a poll) or a POST (client packets) for this session. */
@@ -104,7 +115,11 @@ export class PollingTransport implements Transport {
 
   close(mode: CloseMode): void {
     if (this.state === "closed") return;
-    if (mode === "discard") {
+    if (mode === "abort") {
+      // A response the client is not reading holds the connection's buffer: cut it.
+      if (this.bufferedAmount > 0) this.lastResponseSocket?.destroy();
+      this.finish("transport close", "aborted by server: the client does not read");
+    } else if (mode === "discard") {
       if (this.poll) this.respondAndClear([NOOP_PACKET]);
       this.finish("transport close", "discarded after upgrade");
     } else if (this.poll || mode === "now") {
@@ -230,7 +245,7 @@ export class PollingTransport implements Transport {
   /**
    * Headers of the transport's own answers (the handshake, polls, "ok"), as
    * engine.io sends them: never cached, and Internet Explorer's XSS filter
-   * off (socket.io#1333). Set before the server's "headers" hooks, which may
+   * off for it. Set before the server's "headers" hooks, which may
    * change them; engine.io's key spelling, so a hook finds them there.
    * Error answers go without them, as engine.io's do.
    */
@@ -268,6 +283,7 @@ export class PollingTransport implements Transport {
 
   private respond({ req, res }: Poll, packets: readonly Packet[], drains: boolean): void {
     if (res.writableEnded || res.destroyed) return;
+    this.lastResponseSocket = req.socket;
     encodePayload(packets.map(unprepare), (payload) => {
       const headers: Record<string, string | string[]> = { "Content-Type": "text/plain; charset=UTF-8" };
       // As engine.io: the response is compressed unless every packet in it was

@@ -30,6 +30,8 @@ export interface Transport {
   readonly name: TransportName;
   /** Whether `send` may be called now. */
   readonly writable: boolean;
+  /** Bytes handed to the transport and not yet taken by the network (its socket's write buffer). */
+  readonly bufferedAmount: number;
   handler: TransportHandler;
   /** Writes packets in one go: one polling response, or consecutive WebSocket frames. Reports `onDrain` when written. */
   send(packets: readonly Packet[]): void;
@@ -51,9 +53,11 @@ export interface Transport {
  * How a transport is ended:
  * - "graceful": deliver a close packet on the pending poll, or on the next one within closeTimeout;
  * - "now": deliver it on the pending poll if there is one, and stop at once;
- * - "discard": the session moved to another transport; release a pending poll with a noop.
+ * - "discard": the session moved to another transport; release a pending poll with a noop;
+ * - "abort": the client does not read; drop what is buffered and cut the connection, as a
+ *   close frame or packet would wait behind the bytes it does not read.
  */
-export type CloseMode = "graceful" | "now" | "discard";
+export type CloseMode = "graceful" | "now" | "discard" | "abort";
 
 function ignore(): void {}
 

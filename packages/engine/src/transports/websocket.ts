@@ -124,6 +124,11 @@ export class WebSocketTransport implements Transport {
     return !this.busy && !this.blocked && !this.tickBusy && !this.closed;
   }
 
+  /** The socket's write buffer, plus what `ws` holds while deflating (its own `bufferedAmount`). */
+  get bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.bufferedAmount;
+  }
+
   send(packets: readonly Packet[]): void {
     if (packets.length === 0) return;
     this.busy = true;
@@ -171,8 +176,14 @@ export class WebSocketTransport implements Transport {
     if (!this.closed && !this.busy && !this.blocked) this.handler.onReady();
   }
 
-  close(_mode: CloseMode): void {
+  close(mode: CloseMode): void {
     if (this.closed) return;
+    if (mode === "abort") {
+      // Destroys the socket: its write buffer is released now, not after ws's closing handshake timeout.
+      this.ws.terminate();
+      this.finish("transport close", "aborted by server: the client does not read");
+      return;
+    }
     this.ws.close();
     this.finish("transport close", "closed by server");
   }

@@ -1,7 +1,8 @@
 import { decodePayload, encodePayload, type Packet } from "../codec";
 import { diagnose } from "../diagnose";
 import { EngineClientError, failure, show } from "../errors";
-import type { Transport, TransportOwner } from "./transport";
+import type { Transport, TransportContext, TransportHandler } from "./transport";
+import { FULL_MESSAGES } from "../full-messages";
 
 /**
  * HTTP long-polling over fetch (engine.io-protocol v4, "HTTP long-polling"):
@@ -10,16 +11,21 @@ import type { Transport, TransportOwner } from "./transport";
  */
 export class PollingTransport implements Transport {
   readonly name = "polling";
-  #s: TransportOwner;
+  declare handler: TransportHandler;
+  #context: TransportContext;
+  /** A GET is in flight. */
   #polling = false;
+  /** A POST is in flight. */
   #posting = false;
   #closed = false;
   /** Set while pausing or paused for an upgrade; called once both requests are back. */
   #pausing?: () => void;
-  #ac = new AbortController();
+  /** Aborts every request of this transport. */
+  #abort = new AbortController();
 
-  constructor(s: TransportOwner) {
-    this.#s = s;
+  constructor(context: TransportContext, handler: TransportHandler) {
+    this.#context = context;
+    this.handler = handler;
     this.#poll();
   }
 
@@ -29,11 +35,11 @@ export class PollingTransport implements Transport {
 
   send(packets: Packet[]): void {
     this.#posting = true;
-    encodePayload(packets, this.#s.platform.b64).then(async (body) => {
-      if ((await this.#req(body)) != null) {
+    encodePayload(packets, this.#context.platform.b64).then(async (body) => {
+      if ((await this.#request(body)) !== undefined) {
         this.#posting = false;
-        this.#s.onDrain(this);
-        this.#check();
+        this.handler.onDrain();
+        this.#pauseIfIdle();
       }
     });
   }
@@ -41,7 +47,7 @@ export class PollingTransport implements Transport {
   /** Engine.IO v4 "Upgrade": stop polling once the pending GET and POST are back, then call `done`. */
   pause(done: () => void): void {
     this.#pausing = done;
-    this.#check();
+    this.#pauseIfIdle();
   }
 
   /** The upgrade failed: go on polling. */
@@ -58,11 +64,12 @@ export class PollingTransport implements Transport {
     // GET is aborted once the close packet is in: aborted first, the server
     // sees a dropped poll ("transport error") and answers the POST with 400,
     // which behind nginx happens every time.
-    if (bye && this.#s.id) this.#req("1", true).finally(() => this.#ac.abort());
-    else this.#ac.abort();
+    if (bye && this.#context.id) this.#request("1", true).finally(() => this.#abort.abort());
+    else this.#abort.abort();
   }
 
-  #check(): void {
+  /** Pausing, with no request in flight: paused. */
+  #pauseIfIdle(): void {
     const done = this.#pausing;
     if (done && !this.#polling && !this.#posting) {
       this.#pausing = () => {};
@@ -72,22 +79,26 @@ export class PollingTransport implements Transport {
 
   async #poll(): Promise<void> {
     this.#polling = true;
-    const body = await this.#req();
+    const body = await this.#request();
     this.#polling = false;
-    if (body == null) return;
-    const s = this.#s;
-    const packets = decodePayload(body, (b64) => s.platform.unb64(b64, s.binaryType));
-    if (!packets) return this.#fail(new EngineClientError("PARSER_ERROR", !globalThis.__DUPLEX_TERSE__ && "bad payload " + show(body), 200, body));
-    for (const p of packets) {
+    if (body === undefined) return;
+    const context = this.#context;
+    const packets = decodePayload(body, (base64) => context.platform.unb64(base64, context.binaryType));
+    if (!packets) {
+      this.#fail(new EngineClientError("PARSER_ERROR", FULL_MESSAGES && "bad payload " + show(body), 200, body));
+      return;
+    }
+    for (const packet of packets) {
       if (this.#closed) return;
-      if (p.type == "close") {
+      if (packet.type === "close") {
         this.#closed = true;
-        return s.onTransportClose(this);
+        this.handler.onClose();
+        return;
       }
-      s.onPacket(p, this);
+      this.handler.onPacket(packet);
     }
     if (this.#closed) return;
-    if (this.#pausing) this.#check();
+    if (this.#pausing) this.#pauseIfIdle();
     else this.#poll();
   }
 
@@ -95,43 +106,45 @@ export class PollingTransport implements Transport {
    * One request: the body on 200, undefined (reported, unless the transport
    * is closed) otherwise. The handshake's answer is diagnosed.
    */
-  async #req(body?: string, keepalive?: boolean): Promise<string | undefined> {
-    const s = this.#s;
-    const o = s.opts;
-    const url = s.url("polling");
-    const method = body == null ? "GET" : "POST";
+  async #request(body?: string, keepalive?: boolean): Promise<string | undefined> {
+    const context = this.#context;
+    const opts = context.opts;
+    const url = context.url("polling");
+    const method = body === undefined ? "GET" : "POST";
     const what = method + " " + url;
-    let status: number, text: string;
+    let status: number;
+    let text: string;
     try {
-      const r = await (s.platform.fetch || fetch)(url, {
+      const response = await (context.platform.fetch || fetch)(url, {
         method,
         // A string body goes as text/plain;charset=UTF-8, which is
         // CORS-safelisted: no preflight unless extraHeaders ask for one.
         body,
-        headers: o.extraHeaders,
-        credentials: o.withCredentials ? "include" : "same-origin",
+        headers: opts.extraHeaders,
+        credentials: opts.withCredentials ? "include" : "same-origin",
         keepalive,
         // The close POST has it too: the abort that follows it comes once it is answered.
-        signal: this.#ac.signal,
+        signal: this.#abort.signal,
       });
-      status = r.status;
-      text = await r.text();
-    } catch (e) {
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
       // No answer at all: another transport may do better (soft) if the session is not open yet.
-      if (!this.#closed) this.#fail(failure("TRANSPORT_ERROR", what, String(e)), !s.id);
+      if (!this.#closed) this.#fail(failure("TRANSPORT_ERROR", what, String(error)), !context.id);
       return;
     }
     if (this.#closed) return;
-    const err = s.id
-      ? status != 200 && failure("TRANSPORT_ERROR", what, `HTTP ${status} ${show(text)}`, status, text)
-      : diagnose(status, text, what);
-    if (!err) return text;
-    this.#fail(err);
+    // The first answer of an endpoint is checked for what it is (diagnose.ts); later ones for their status.
+    let error: EngineClientError | undefined;
+    if (!context.id) error = diagnose(status, text, what);
+    else if (status !== 200) error = failure("TRANSPORT_ERROR", what, `HTTP ${status} ${show(text)}`, status, text);
+    if (!error) return text;
+    this.#fail(error);
   }
 
-  #fail(err: EngineClientError, soft?: boolean): void {
+  #fail(error: EngineClientError, soft?: boolean): void {
     this.#closed = true;
-    this.#ac.abort();
-    this.#s.onTransportClose(this, err, soft);
+    this.#abort.abort();
+    this.handler.onClose(error, soft);
   }
 }

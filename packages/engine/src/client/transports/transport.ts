@@ -3,32 +3,44 @@ import type { Packet } from "../codec";
 import type { SocketOptions, TransportName } from "../options";
 import type { BinaryType, Platform } from "../platform";
 
-/**
- * What a transport needs from its socket, and what it reports to it. Every
- * report names the transport, so the socket tells its current transport
- * from a WebSocket it is probing for an upgrade (and from one it dropped).
- */
-export interface TransportOwner {
+/** What a transport reads from its socket to make its requests. */
+export interface TransportContext {
+  /** The session id, once the open packet arrived. */
   readonly id: string | null;
   readonly opts: SocketOptions;
   readonly platform: Platform;
   readonly binaryType: BinaryType;
-  url(t: TransportName): string;
-  onPacket(packet: Packet, t: Transport): void;
-  /** `t` became writable: the WebSocket opened, or everything given to `send` left. */
-  onDrain(t: Transport): void;
+  /** The URL of the next request of transport `name`. */
+  url(name: TransportName): string;
+}
+
+/**
+ * What a transport reports to its handler: the socket while the transport is
+ * current, the upgrade while it is being probed. The names are the engine
+ * server's (transports/transport.ts there), so that both halves read alike.
+ */
+export interface TransportHandler {
+  /** A decoded packet arrived. */
+  onPacket(packet: Packet): void;
+  /** The transport can take a write now: a WebSocket opened. */
+  onReady(): void;
+  /** Everything handed to `send` has left. */
+  onDrain(): void;
   /**
-   * `t` ended by itself. `err` says why when it failed; `soft` when nothing
-   * was heard from the endpoint yet, so another transport may succeed.
+   * The transport ended by itself. `error` says why when it failed; `soft`
+   * when nothing was heard from the endpoint yet, so another transport may
+   * succeed.
    */
-  onTransportClose(t: Transport, err?: EngineClientError, soft?: boolean): void;
+  onClose(error?: EngineClientError, soft?: boolean): void;
 }
 
 export interface Transport {
   readonly name: TransportName;
   /** Whether `send` may be called now. */
   readonly writable: boolean;
+  /** Where the transport reports; set by whoever owns the transport now. */
+  handler: TransportHandler;
   send(packets: Packet[]): void;
-  /** Stops the transport without reporting to its owner. */
+  /** Stops the transport without reporting to its handler. */
   close(): void;
 }

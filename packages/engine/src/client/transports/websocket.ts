@@ -2,7 +2,8 @@ import { decodePacket, encodeFrame, type Packet, type RawData } from "../codec";
 import { diagnose } from "../diagnose";
 import { DOCS, EngineClientError, failure, show } from "../errors";
 import { clock, type WebSocketLike } from "../platform";
-import type { Transport, TransportOwner } from "./transport";
+import type { Transport, TransportContext, TransportHandler } from "./transport";
+import { FULL_MESSAGES } from "../full-messages";
 
 /**
  * WebSocket transport (engine.io-protocol v4, "WebSocket"): one packet per
@@ -18,97 +19,100 @@ import type { Transport, TransportOwner } from "./transport";
 export class WebSocketTransport implements Transport {
   readonly name = "websocket";
   writable = false;
-  #s: TransportOwner;
-  #ws: WebSocketLike;
+  declare handler: TransportHandler;
+  #socket: WebSocketLike;
   #closed = false;
   /** Nothing heard yet: a failure now means the WebSocket path does not work (soft). */
   #silent = true;
   /** What the `error` event said, for the close that follows it. */
-  #why = "";
+  #errorMessage = "";
   /** The HTTP status of the handshake's answer, when known: 101 once open. */
   #status?: number;
   /** Clears the open or first-frame deadline. */
-  #stop: () => void;
-  /** Open, or the frames of the last `send` are handed to the socket: writable (again). */
+  #stopDeadline: () => void;
+  /** The frames of the last `send` are handed to the socket: writable again. */
   #drained = (): void => {
-    if (!this.#closed) {
-      this.writable = true;
-      this.#s.onDrain(this);
-    }
+    if (this.#closed) return;
+    this.writable = true;
+    this.handler.onDrain();
   };
 
-  constructor(s: TransportOwner) {
-    this.#s = s;
-    const url = s.url("websocket");
+  constructor(context: TransportContext, handler: TransportHandler) {
+    this.handler = handler;
+    const url = context.url("websocket");
     const where = "WebSocket " + url;
     // Only a WebSocket that opens a session (no sid yet) must start with the open packet.
-    let handshake = !s.id;
-    const ws = (this.#ws = s.platform.ws(url, s.opts.extraHeaders));
-    const timers = s.opts.clock || clock;
-    const ms = s.opts.handshakeTimeout ?? 2500;
+    let expectOpenPacket = !context.id;
+    const socket = context.platform.ws(url, context.opts.extraHeaders);
+    this.#socket = socket;
+    const timers = context.opts.clock || clock;
+    const handshakeTimeout = context.opts.handshakeTimeout ?? 2500;
     let timer: unknown;
-    this.#stop = () => timers.clearTimeout(timer);
-    /** Fails softly with `err` unless stopped `within` ms (a frame came, or the WebSocket ended). */
-    const deadline = (within: number, err: EngineClientError) => {
-      this.#stop();
-      timer = timers.setTimeout(() => this.#fail(err, true), within);
+    this.#stopDeadline = () => timers.clearTimeout(timer);
+    /** Fails softly with `error` unless stopped within `ms` (a frame came, or the WebSocket ended). */
+    const deadline = (ms: number, error: EngineClientError) => {
+      this.#stopDeadline();
+      timer = timers.setTimeout(() => this.#fail(error, true), ms);
     };
-    deadline(4 * ms, failure("TRANSPORT_ERROR", where, !globalThis.__DUPLEX_TERSE__ ? `not open within ${4 * ms} ms` : "not open"));
-    ws.onopen = () => {
+    const openTimeout = 4 * handshakeTimeout;
+    deadline(openTimeout, failure("TRANSPORT_ERROR", where, FULL_MESSAGES ? `not open within ${openTimeout} ms` : "not open"));
+    socket.onopen = () => {
       this.#status = 101;
-      const detail = !globalThis.__DUPLEX_TERSE__ ? `no frame within ${ms} ms of opening; got nothing${DOCS}` : "no frame";
-      deadline(ms, failure(handshake ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", where, detail, 101, ""));
+      const detail = FULL_MESSAGES ? `no frame within ${handshakeTimeout} ms of opening; got nothing${DOCS}` : "no frame";
+      deadline(handshakeTimeout, failure(expectOpenPacket ? "NOT_ENGINE_IO" : "TRANSPORT_ERROR", where, detail, 101, ""));
       // Read now, so a binaryType set right after construction applies.
-      ws.binaryType = s.binaryType;
-      this.#drained();
-    };
-    ws.onmessage = ({ data }) => {
+      socket.binaryType = context.binaryType;
       if (this.#closed) return;
-      this.#stop();
+      this.writable = true;
+      this.handler.onReady();
+    };
+    socket.onmessage = ({ data }) => {
+      if (this.#closed) return;
+      this.#stopDeadline();
       this.#silent = false;
-      const text = typeof data == "string";
-      if (handshake) {
-        handshake = false;
-        const b = data as { byteLength?: number; size?: number };
-        const err = diagnose(101, text ? data : `<binary frame, ${b.byteLength ?? b.size} bytes>`, where);
-        if (err) return this.#fail(err);
+      const isText = typeof data === "string";
+      if (expectOpenPacket) {
+        expectOpenPacket = false;
+        const binary = data as { byteLength?: number; size?: number };
+        const error = diagnose(101, isText ? data : `<binary frame, ${binary.byteLength ?? binary.size} bytes>`, where);
+        if (error) return this.#fail(error);
       }
-      const p = text ? decodePacket(data) : { type: "message" as const, data: data as RawData };
-      if (p) s.onPacket(p, this);
-      else this.#fail(new EngineClientError("PARSER_ERROR", !globalThis.__DUPLEX_TERSE__ && "bad frame " + show(data as string), 101, data as string));
+      const packet = isText ? decodePacket(data) : { type: "message" as const, data: data as RawData };
+      if (packet) this.handler.onPacket(packet);
+      else this.#fail(new EngineClientError("PARSER_ERROR", FULL_MESSAGES && "bad frame " + show(data as string), 101, data as string));
     };
-    ws.onerror = (e) => {
-      this.#why = e.message || "error";
+    socket.onerror = (event) => {
+      this.#errorMessage = event.message || "error";
       // Once open, the status is 101 whatever the close brings.
-      this.#status ??= s.platform.handshakeStatus?.(e);
+      this.#status ??= context.platform.handshakeStatus?.(event);
     };
-    ws.onclose = ({ code }) => {
+    socket.onclose = ({ code }) => {
+      if (this.#closed) return;
       const silent = this.#silent;
+      const detail = `${this.#errorMessage} close ${code}${FULL_MESSAGES && silent ? " before any frame" : ""}`;
       // A clean close of a running session is the server's "transport close", not an error.
-      if (!this.#closed) {
-        const detail = `${this.#why} close ${code}${!globalThis.__DUPLEX_TERSE__ && silent ? " before any frame" : ""}`;
-        this.#fail(silent || this.#why ? failure("TRANSPORT_ERROR", where, detail, this.#status) : undefined, silent);
-      }
+      const error = silent || this.#errorMessage ? failure("TRANSPORT_ERROR", where, detail, this.#status) : undefined;
+      this.#fail(error, silent);
     };
   }
 
   send(packets: Packet[]): void {
     this.writable = false;
-    for (const p of packets) this.#ws.send(encodeFrame(p));
+    for (const packet of packets) this.#socket.send(encodeFrame(packet));
     Promise.resolve().then(this.#drained);
   }
 
   close(): void {
-    this.#stop();
+    this.#stopDeadline();
     if (this.#closed) return;
     this.#closed = true;
     this.writable = false;
-    this.#ws.close();
+    this.#socket.close();
   }
 
   /** Closes (a no-op on a WebSocket that is closed already) and reports why. */
-  #fail(err?: EngineClientError, soft?: boolean): void {
+  #fail(error?: EngineClientError, soft?: boolean): void {
     this.close();
-    this.#s.onTransportClose(this, err, soft);
+    this.handler.onClose(error, soft);
   }
 }

@@ -1,4 +1,0 @@
-// True in the browser bundles (scripts/bundle.mjs defines `globalThis.__DUPLEX_TERSE__`),
-// undefined everywhere else: see the note on messages in errors.ts.
-// eslint-disable-next-line no-var
-declare var __DUPLEX_TERSE__: true | undefined;
