@@ -3,7 +3,6 @@ import {
   Adapter,
   type AdapterConstructor,
   type AdapterNamespace,
-  type BroadcastFlags,
   type BroadcastOptions,
   type RecoveredSession,
   type Room,
@@ -11,13 +10,17 @@ import {
   type SocketDetails,
 } from "@duplex/server";
 import createDebug from "debug";
-import { MessageType, UID_BYTES, decodeEnvelope, encodeEnvelope, isFrom, toPart, type Envelope, type Part } from "./envelope";
+import { ClusterRequests } from "./cluster-requests";
+import { Duplicates } from "./duplicates";
+import { toRedisClients } from "./clients";
+import { MessageType, UID_BYTES, decodeEnvelope, toPart } from "./envelope";
 import { NodeTracker } from "./nodes";
 import { lazyPacket } from "./packet";
-import { RecoveryStore } from "./recovery-store";
-import { toRedisClients } from "./clients";
-import type { BufferListener, RedisClientLike, RedisSubscriberLike } from "./redis";
-import { Requests } from "./requests";
+import { Outage } from "./outage";
+import { PubSub, type LinkState, type OutageReport } from "./pubsub";
+import { Recovery } from "./recovery";
+import type { RedisClientLike, RedisSubscriberLike } from "./redis";
+import { fromWireTarget, isWireMessage, sequenceOf, toWireTarget, type WireMessage, type WireSocket } from "./wire";
 import { RequestForwarder, type ForwardRequestsOptions } from "./forwarding";
 
 const debug = createDebug("duplex:redis-adapter");
@@ -38,6 +41,18 @@ export interface RedisAdapterOptions {
   /** Use Redis 7 sharded pub/sub (SPUBLISH / SSUBSCRIBE). Default false. */
   sharded?: boolean;
   /**
+   * Bytes of messages (broadcasts, room changes, server-side events) this
+   * node keeps, per namespace, while Redis is unreachable; they are sent, in
+   * order, when it is back. Past the bound the oldest are dropped and
+   * counted. Default 16 MiB: about 100,000 small broadcasts.
+   */
+  outageBufferSize?: number;
+  /**
+   * Where the adapter writes one line when Redis becomes unreachable and one
+   * when it is back; `false` for none. Default `console.warn`.
+   */
+  log?: ((line: string) => void) | false;
+  /**
    * Serve long-polling behind a load balancer without sticky sessions: a
    * request for a session another node holds is forwarded over HTTP to that
    * node, at `address`. Off by default. See docs/scaling.md.
@@ -45,116 +60,105 @@ export interface RedisAdapterOptions {
   forwardRequests?: ForwardRequestsOptions;
 }
 
-/** Rooms and flags as they travel: arrays, and only the flags a remote node needs. */
-interface WireTarget {
-  r: Room[];
-  e: Room[];
-  f?: BroadcastFlags;
+/** What {@link RedisAdapter.outageStats} reports. */
+export interface OutageStats {
+  /** "up"; "down" while Redis is unreachable; "reachable" while waiting for the other nodes to be back too. */
+  state: LinkState;
+  /** Outages since the adapter started. */
+  outages: number;
+  /** Messages kept now, waiting for Redis. */
+  buffered: number;
+  bufferedBytes: number;
+  /** Messages dropped since the adapter started because the buffer was full. */
+  dropped: number;
+  /** The last outage that ended. */
+  lastOutage: OutageReport | undefined;
 }
 
-interface WireSocket {
-  id: string;
-  handshake: SocketDetails["handshake"];
-  rooms: Room[];
-  data: unknown;
-}
-
-function wireTarget(opts: BroadcastOptions): WireTarget {
-  const target: WireTarget = { r: [...opts.rooms], e: opts.except ? [...opts.except] : [] };
-  const flags = opts.flags;
-  if (flags !== undefined && (flags.volatile || flags.compress !== undefined || flags.timeout !== undefined)) {
-    target.f = { volatile: flags.volatile, compress: flags.compress, timeout: flags.timeout };
-  }
-  return target;
-}
-
-function fromWire(target: WireTarget): BroadcastOptions {
-  return { rooms: new Set(target.r), except: new Set(target.e), flags: target.f };
-}
+const DEFAULT_OUTAGE_BUFFER_SIZE = 16 * 1024 * 1024;
+/** ms between two probes while Redis is unreachable: how soon its return is noticed. */
+const PROBE_INTERVAL = 200;
 
 /**
  * The Redis adapter of one namespace. Broadcasts are encoded once, by the
  * node that emits them, and travel in a versioned binary envelope (see
- * envelope.ts) that other nodes write to their sockets as is. Requests
- * (fetchSockets, serverSideEmitWithAck, broadcast acks) wait for the nodes
- * the heartbeats say are alive, and end when all answered, one left, or the
- * timeout passed: they never hang.
+ * envelope.ts) that other nodes write to their sockets as is. The parts:
+ * pub/sub and what it keeps through a Redis outage (pubsub.ts, outbox.ts),
+ * the outage's reporting and end (outage.ts), requests across nodes
+ * (cluster-requests.ts, answered in receive()), connection state recovery
+ * (recovery.ts), the messages between nodes (wire.ts, duplicates.ts).
  */
 export class RedisAdapter extends Adapter {
   /** This node's id in the cluster (hex). */
   readonly uid: string;
   private readonly uidBytes: Buffer;
-  private readonly channel: string;
-  private readonly ownChannel: string;
-  private readonly key: string;
-  private readonly sharded: boolean;
-  private readonly requestsTimeout: number;
   private readonly heartbeatInterval: number;
+  private readonly pubsub: PubSub;
   private readonly nodes: NodeTracker;
-  private readonly requests = new Requests();
-  private readonly store: RecoveryStore | null;
+  private readonly requests: ClusterRequests;
+  private readonly recovery: Recovery | null;
   private state: "new" | "open" | "closed" = "new";
   private heartbeat: NodeJS.Timeout | undefined;
-  private offsets = 0;
-  /** Live sockets whose session must be written (recovery): batched per tick. */
-  private readonly dirty = new Set<string>();
-  private flushScheduled = false;
-  /** pids persisted on a recoverable disconnect: their session key must stay. */
-  private readonly persisted = new Set<string>();
-  // Defined once per adapter, not per message.
-  private readonly onMessage: BufferListener = (message) => this.receive(message);
-  private readonly onRedisError = (err: Error): void => this.reportError(err);
+  private readonly duplicates = new Duplicates();
+  private readonly outage: Outage;
 
-  constructor(
-    nsp: AdapterNamespace,
-    private readonly pub: RedisClientLike,
-    private readonly sub: RedisSubscriberLike,
-    opts: RedisAdapterOptions = {},
-  ) {
+  constructor(nsp: AdapterNamespace, pub: RedisClientLike, sub: RedisSubscriberLike, opts: RedisAdapterOptions = {}) {
     super(nsp);
     this.uidBytes = randomBytes(UID_BYTES);
     this.uid = this.uidBytes.toString("hex");
-    this.key = opts.key ?? "duplex";
-    this.sharded = opts.sharded ?? false;
-    this.requestsTimeout = opts.requestsTimeout ?? 5000;
+    const key = opts.key ?? "duplex";
     this.heartbeatInterval = opts.heartbeatInterval ?? 5000;
-    this.channel = `${this.key}#${nsp.name}#`;
-    this.ownChannel = this.responseChannel(this.uid);
-    this.nodes = new NodeTracker(opts.heartbeatTimeout ?? 10_000, (uid) => this.requests.nodeGone(uid));
+    const heartbeatTimeout = opts.heartbeatTimeout ?? 10_000;
+    const outboxSize = opts.outageBufferSize ?? DEFAULT_OUTAGE_BUFFER_SIZE;
+    const pubsubOptions = { key, nsp: nsp.name, uid: this.uidBytes, sharded: opts.sharded ?? false, outboxSize, probeInterval: PROBE_INTERVAL };
+    this.pubsub = new PubSub(pub, sub, pubsubOptions, {
+      // Defined once per adapter, not per message.
+      onMessage: (message) => this.receive(message),
+      onDown: (err) => this.outage.started(err),
+      onReachable: () => this.outage.reachable(),
+      onUp: (report) => this.outage.ended(report),
+    });
+    this.nodes = new NodeTracker(heartbeatTimeout, (uid) => {
+      this.duplicates.forget(uid);
+      this.requests.nodeGone(uid);
+    });
+    this.requests = new ClusterRequests(this.pubsub, this.nodes, opts.requestsTimeout ?? 5000);
+    const log = opts.log ?? ((line: string) => console.warn(line));
+    this.outage = new Outage(this.pubsub, this.nodes, { nsp: nsp.name, uid: this.uid, heartbeatTimeout, log }, {
+      onStart: (err) => {
+        this.requests.failAll();
+        if (this.listenerCount("error") > 0) this.emit("error", err);
+        else debug("%s: %s", nsp.name, err.message);
+      },
+    });
     const recovery = nsp.recoveryOptions;
-    this.store = recovery ? new RecoveryStore(pub, this.key, nsp.name, this.uidBytes, recovery.maxDisconnectionDuration) : null;
-    pub.on("error", this.onRedisError);
-    sub.on("error", this.onRedisError);
+    this.recovery = recovery
+      ? new Recovery(nsp, pub, key, { hex: this.uid, bytes: this.uidBytes }, recovery.maxDisconnectionDuration, (id) => this.sids.get(id), (err) => this.reportError(err))
+      : null;
   }
 
   override async init(): Promise<void> {
     if (this.state !== "new") return;
     this.state = "open";
-    const channels = [this.channel, this.ownChannel];
     try {
-      await (this.sharded ? this.eachShard(channels, (one) => this.sub.sSubscribe(one, this.onMessage, true)) : this.sub.subscribe(channels, this.onMessage, true));
+      await this.pubsub.subscribe();
     } catch (err) {
       this.reportError(err as Error);
     }
     if (this.state !== "open") return;
-    this.publish(MessageType.INITIAL_HEARTBEAT, {});
+    this.pubsub.signal(MessageType.INITIAL_HEARTBEAT, {});
     this.heartbeat = setInterval(() => {
-      this.publish(MessageType.HEARTBEAT, {});
+      this.pubsub.signal(MessageType.HEARTBEAT, {});
+      // While Redis is unreachable nobody can be heard: silence says nothing.
+      if (this.pubsub.state !== "up") return;
       this.nodes.sweep();
-      // Live sessions are rewritten each interval, so they outlive this node
-      // (if it dies) by maxDisconnectionDuration and carry fresh socket.data.
-      if (this.store !== null) for (const id of this.nsp.sockets.keys()) this.markDirty(id);
+      this.recovery?.refreshAll();
     }, this.heartbeatInterval).unref();
   }
 
-  /**
-   * One SSUBSCRIBE / SUNSUBSCRIBE per channel: on a Redis Cluster a sharded
-   * channel lives in its hash slot, and one command naming channels of two
-   * slots is refused with CROSSSLOT (the namespace channel and this node's
-   * response channel hash apart).
-   */
-  private async eachShard(channels: string[], command: (one: string[]) => Promise<void>): Promise<void> {
-    await Promise.all(channels.map((channel) => command([channel])));
+  /** Where this node stands with Redis, and what outages cost so far. */
+  outageStats(): OutageStats {
+    return { ...this.pubsub.stats(), lastOutage: this.outage.lastReport };
   }
 
   override async close(): Promise<void> {
@@ -162,17 +166,16 @@ export class RedisAdapter extends Adapter {
     const wasOpen = this.state === "open";
     this.state = "closed";
     clearInterval(this.heartbeat);
+    this.outage.dispose();
     this.requests.closeAll();
     this.nodes.clear();
     if (wasOpen) {
-      this.publish(MessageType.ADAPTER_CLOSE, {});
-      const channels = [this.channel, this.ownChannel];
-      await (this.sharded ? this.eachShard(channels, (one) => this.sub.sUnsubscribe(one, this.onMessage, true)) : this.sub.unsubscribe(channels, this.onMessage, true)).catch(
-        (err: Error) => debug("unsubscribe failed: %s", err.message),
-      );
+      this.pubsub.signal(MessageType.ADAPTER_CLOSE, {});
+      const unsubscribed = this.pubsub.unsubscribe().catch((err: Error) => debug("unsubscribe failed: %s", err.message));
+      // While Redis is unreachable the command waits in the client's queue: closing does not wait with it.
+      if (this.pubsub.state === "up") await unsubscribed;
     }
-    this.pub.off("error", this.onRedisError);
-    this.sub.off("error", this.onRedisError);
+    this.pubsub.dispose();
   }
 
   /** This node plus every node alive according to the heartbeats. */
@@ -182,57 +185,26 @@ export class RedisAdapter extends Adapter {
 
   override addAll(id: string, rooms: Set<Room>): void {
     super.addAll(id, rooms);
-    if (this.store !== null) this.markDirty(id);
+    this.recovery?.markDirty(id);
   }
 
   override del(id: string, room: Room): void {
     super.del(id, room);
-    if (this.store !== null) this.markDirty(id);
+    this.recovery?.markDirty(id);
   }
 
   override delAll(id: string): void {
-    const pid = this.store !== null ? this.nsp.sockets.get(id)?.pid : undefined;
+    const pid = this.recovery !== null ? this.nsp.sockets.get(id)?.pid : undefined;
     super.delAll(id);
-    this.dirty.delete(id);
-    if (pid === undefined) return;
-    // A disconnect that cannot be recovered (the client left) drops the live session.
-    if (!this.persisted.delete(pid)) this.store!.dropSession(pid).catch(this.onRedisError);
-  }
-
-  /**
-   * Connection state recovery survives a node's death: a connected socket's
-   * session is kept in Redis too (not only on disconnect, which a SIGKILLed
-   * node never reaches), so its client recovers on another node.
-   */
-  private markDirty(id: string): void {
-    this.dirty.add(id);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      for (const sid of this.dirty) {
-        const socket = this.nsp.sockets.get(sid);
-        const rooms = this.sids.get(sid);
-        if (socket?.pid === undefined || rooms === undefined || this.store === null) continue;
-        this.store.persistSession({ sid, pid: socket.pid, rooms: [...rooms], data: socket.data }).catch(this.onRedisError);
-      }
-      this.dirty.clear();
-    });
+    this.recovery?.left(id, pid);
   }
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    if (this.store !== null && packet.type === EVENT && packet.id === undefined && !opts.flags?.volatile) {
-      // Connection state recovery: the offset is the packet's last argument (socket.io's rule).
-      const offset = `${this.uid}-${(++this.offsets).toString(36)}`;
-      packet.data.push(offset);
-      this.store.append(offset, opts.rooms, opts.except, packet.data).catch(this.onRedisError);
-    }
+    this.recovery?.keep(packet, opts);
     const encoded = this.nsp.encode(packet);
     this.apply(opts, (socket) => socket.writeEncoded(encoded, opts.flags, packet));
     if (opts.flags?.local) return;
-    const header = wireTarget(opts) as unknown as Record<string, unknown>;
-    header.c = encoded.length;
-    this.publish(MessageType.BROADCAST, header, encoded.map(toPart));
+    this.pubsub.publish(MessageType.BROADCAST, { ...toWireTarget(opts), c: encoded.length }, encoded.map(toPart));
   }
 
   override broadcastWithAck(
@@ -241,52 +213,30 @@ export class RedisAdapter extends Adapter {
     clientCount: (count: number) => void,
     ack: (response: unknown) => void,
   ): void {
-    if (!opts.flags?.local && this.nodes.size > 0) {
-      const req = this.requests.open(this.nodes.uids(), opts.flags?.timeout ?? this.requestsTimeout, {
-        onAnswer: (env) => {
-          if (env.type === MessageType.BROADCAST_CLIENT_COUNT) clientCount(env.header.n as number);
-          else ack(env.header.a);
-          // Only the count completes a node's part; acks keep coming until the timeout.
-          return env.type === MessageType.BROADCAST_CLIENT_COUNT;
-        },
-        // A node gone before it counted has sent the packet to nobody.
-        onNodeGone: () => clientCount(0),
-        onEnd: () => {},
-        keepUntilTimeout: true,
-      });
-      this.publish(MessageType.BROADCAST_WITH_ACK, { ...wireTarget(opts), req, d: (packet as { data: unknown[] }).data });
-    }
+    // The server's operators send events only (acks need an event to answer).
+    if (!opts.flags?.local && packet.type === EVENT) this.requests.broadcastWithAck(packet.data, opts, clientCount, ack);
     super.broadcastWithAck(packet, opts, clientCount, ack);
   }
 
   override async fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
     const found = await super.fetchSockets(opts);
-    if (opts.flags?.local || this.nodes.size === 0) return found;
-    return new Promise((resolve, reject) => {
-      const req = this.requests.open(this.nodes.uids(), this.requestsTimeout, {
-        onAnswer: (env) => {
-          for (const s of env.header.s as WireSocket[]) found.push({ id: s.id, handshake: s.handshake, rooms: new Set(s.rooms), data: s.data });
-          return true;
-        },
-        onEnd: (err) => (err ? reject(err) : resolve(found)),
-      });
-      this.publish(MessageType.FETCH_SOCKETS, { ...wireTarget(opts), req });
-    });
+    if (opts.flags?.local) return found;
+    return this.requests.fetchSockets(opts, found);
   }
 
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     super.addSockets(opts, rooms);
-    if (!opts.flags?.local) this.publish(MessageType.SOCKETS_JOIN, { ...wireTarget(opts), rooms });
+    if (!opts.flags?.local) this.pubsub.publish(MessageType.SOCKETS_JOIN, { ...toWireTarget(opts), rooms });
   }
 
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     super.delSockets(opts, rooms);
-    if (!opts.flags?.local) this.publish(MessageType.SOCKETS_LEAVE, { ...wireTarget(opts), rooms });
+    if (!opts.flags?.local) this.pubsub.publish(MessageType.SOCKETS_LEAVE, { ...toWireTarget(opts), rooms });
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     super.disconnectSockets(opts, close);
-    if (!opts.flags?.local) this.publish(MessageType.DISCONNECT_SOCKETS, { ...wireTarget(opts), close });
+    if (!opts.flags?.local) this.pubsub.publish(MessageType.DISCONNECT_SOCKETS, { ...toWireTarget(opts), close });
   }
 
   /**
@@ -297,58 +247,29 @@ export class RedisAdapter extends Adapter {
   override serverSideEmit(args: unknown[]): void {
     const last = args[args.length - 1];
     if (typeof last !== "function") {
-      this.publish(MessageType.SERVER_SIDE_EMIT, { a: args });
+      this.pubsub.publish(MessageType.SERVER_SIDE_EMIT, { a: args });
       return;
     }
-    const callback = last as (err: Error | null, responses: unknown[]) => void;
-    const data = args.slice(0, -1);
-    if (this.nodes.size === 0) return callback(null, []);
-    const responses: unknown[] = [];
-    const req = this.requests.open(this.nodes.uids(), this.requestsTimeout, {
-      onAnswer: (env) => {
-        responses.push(env.header.a);
-        return true;
-      },
-      onEnd: (err) => callback(err, responses),
-    });
-    this.publish(MessageType.SERVER_SIDE_EMIT, { a: data, req });
+    this.requests.serverSideEmitWithAck(args.slice(0, -1), last as (err: Error | null, responses: unknown[]) => void);
   }
 
   override persistSession(session: Session): Promise<void> | void {
-    if (this.store === null) return;
-    this.persisted.add(session.pid);
-    return this.store.persistSession(session).then(
-      () => undefined,
-      (err: Error) => this.reportError(err),
-    );
+    return this.recovery?.persistSession(session);
   }
 
   override restoreSession(pid: string, offset: string): Promise<RecoveredSession | null> {
-    if (this.store === null) return Promise.resolve(null);
-    return this.store.restoreSession(pid, offset).catch((err: Error) => {
-      this.reportError(err);
-      return null;
-    });
-  }
-
-  private responseChannel(uid: string): string {
-    return `${this.key}#${this.nsp.name}#${uid}#`;
-  }
-
-  private publish(type: MessageType, header: Record<string, unknown>, parts?: Part[], channel = this.channel): void {
-    const message = encodeEnvelope(type, this.uidBytes, header, parts);
-    this.pub.sendCommand([this.sharded ? "SPUBLISH" : "PUBLISH", channel, message]).catch(this.onRedisError);
-  }
-
-  private respond(to: Envelope, type: MessageType, header: Record<string, unknown>): void {
-    this.publish(type, { ...header, req: to.header.req }, undefined, this.responseChannel(to.uid));
+    return this.recovery?.restoreSession(pid, offset) ?? Promise.resolve(null);
   }
 
   private receive(message: Buffer): void {
-    if (this.state !== "open" || isFrom(message, this.uidBytes)) return;
+    if (this.state !== "open") return;
     const env = decodeEnvelope(message);
     if (env === null) {
       debug("%s: dropped a message that is not a v1 envelope", this.nsp.name);
+      return;
+    }
+    if (!isWireMessage(env)) {
+      debug("%s: dropped a message of unknown type %d or with a malformed header", this.nsp.name, env.type);
       return;
     }
     if (env.type === MessageType.ADAPTER_CLOSE) {
@@ -356,51 +277,63 @@ export class RedisAdapter extends Adapter {
       return;
     }
     this.nodes.seen(env.uid);
-    const h = env.header;
-    switch (env.type) {
+    this.outage.heard(env);
+    const seq = sequenceOf(env);
+    if (seq !== undefined && !this.duplicates.isNew(env.uid, seq)) {
+      debug("%s: dropped message %d of %s, already received", this.nsp.name, seq, env.uid);
+      return;
+    }
+    this.handle(env);
+  }
+
+  /** Acts on a message of another node of the namespace. */
+  private handle(msg: WireMessage): void {
+    switch (msg.type) {
       case MessageType.INITIAL_HEARTBEAT:
-        // Answer at once, so the newcomer knows every node without waiting an interval.
-        this.publish(MessageType.HEARTBEAT, {});
+        // Answer at once, so the newcomer (or a node back from an outage) knows every node without waiting an interval.
+        this.pubsub.signal(MessageType.HEARTBEAT, { to: msg.uid });
         break;
       case MessageType.HEARTBEAT:
+      case MessageType.ADAPTER_CLOSE:
         break;
       case MessageType.BROADCAST: {
-        const opts = fromWire(h as unknown as WireTarget);
-        const encoded = env.parts.slice(0, h.c as number);
+        const opts = fromWireTarget(msg.header);
+        const encoded = msg.parts.slice(0, msg.header.c);
         const packet = lazyPacket(this.nsp.name, encoded);
         this.apply(opts, (socket) => socket.writeEncoded(encoded, opts.flags, packet));
         break;
       }
       case MessageType.BROADCAST_WITH_ACK: {
-        const packet = { type: EVENT, nsp: this.nsp.name, id: this.nsp.nextAckId(), data: h.d } as Packet & { id: number };
+        const { req } = msg.header;
+        const packet = { type: EVENT, nsp: this.nsp.name, id: this.nsp.nextAckId(), data: msg.header.d } as Packet & { id: number };
         super.broadcastWithAck(
           packet,
-          fromWire(h as unknown as WireTarget),
-          (n) => this.respond(env, MessageType.BROADCAST_CLIENT_COUNT, { n }),
-          (a) => this.respond(env, MessageType.BROADCAST_ACK, { a }),
+          fromWireTarget(msg.header),
+          (n) => this.pubsub.signalTo(msg.uid, MessageType.BROADCAST_CLIENT_COUNT, { req, n }),
+          (a) => this.pubsub.signalTo(msg.uid, MessageType.BROADCAST_ACK, { req, a }),
         );
         break;
       }
       case MessageType.SOCKETS_JOIN:
-        super.addSockets(fromWire(h as unknown as WireTarget), h.rooms as Room[]);
+        super.addSockets(fromWireTarget(msg.header), msg.header.rooms);
         break;
       case MessageType.SOCKETS_LEAVE:
-        super.delSockets(fromWire(h as unknown as WireTarget), h.rooms as Room[]);
+        super.delSockets(fromWireTarget(msg.header), msg.header.rooms);
         break;
       case MessageType.DISCONNECT_SOCKETS:
-        super.disconnectSockets(fromWire(h as unknown as WireTarget), h.close === true);
+        super.disconnectSockets(fromWireTarget(msg.header), msg.header.close);
         break;
       case MessageType.FETCH_SOCKETS: {
         const s: WireSocket[] = [];
-        this.apply(fromWire(h as unknown as WireTarget), (socket) =>
+        this.apply(fromWireTarget(msg.header), (socket) =>
           s.push({ id: socket.id, handshake: socket.handshake, rooms: [...(this.socketRooms(socket.id) ?? [])], data: socket.data }),
         );
-        this.respond(env, MessageType.FETCH_SOCKETS_RESPONSE, { s });
+        this.pubsub.signalTo(msg.uid, MessageType.FETCH_SOCKETS_RESPONSE, { req: msg.header.req, s });
         break;
       }
       case MessageType.SERVER_SIDE_EMIT: {
-        const args = h.a as unknown[];
-        if (h.req === undefined) {
+        const { a: args, req } = msg.header;
+        if (req === undefined) {
           this.nsp.onServerSideEmit(args);
           break;
         }
@@ -410,7 +343,7 @@ export class RedisAdapter extends Adapter {
           (a: unknown) => {
             if (answered) return;
             answered = true;
-            this.respond(env, MessageType.SERVER_SIDE_EMIT_RESPONSE, { a });
+            this.pubsub.signalTo(msg.uid, MessageType.SERVER_SIDE_EMIT_RESPONSE, { req, a });
           },
         ]);
         break;
@@ -419,21 +352,21 @@ export class RedisAdapter extends Adapter {
       case MessageType.SERVER_SIDE_EMIT_RESPONSE:
       case MessageType.BROADCAST_CLIENT_COUNT:
       case MessageType.BROADCAST_ACK:
-        this.requests.answer(h.req as string, env);
+        this.requests.answered(msg);
         break;
-      default:
-        debug("%s: unknown message type %d", this.nsp.name, env.type);
     }
   }
 
-  /** Redis errors reach the user as the adapter's "error" event; nobody listening must not crash the server. */
+  /**
+   * Redis errors reach the user as the adapter's "error" event; nobody
+   * listening must not crash the server. During an outage the outage was
+   * reported once: what follows only goes to the debug log.
+   */
   private reportError(err: Error): void {
-    if (this.listenerCount("error") > 0) this.emit("error", err);
+    if (this.listenerCount("error") > 0 && this.pubsub.state === "up") this.emit("error", err);
     else debug("%s: %s", this.nsp.name, err.message);
   }
 }
-
-
 
 /**
  * Creates the adapter constructor for `io.adapter(…)` from two connected

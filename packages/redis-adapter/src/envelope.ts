@@ -71,7 +71,7 @@ function asBytes(value: ArrayBuffer | ArrayBufferView): Uint8Array {
  * Encodes an envelope. `header` may hold binary values anywhere (Buffers,
  * typed arrays, ArrayBuffers): they become parts after `parts`.
  */
-export function encodeEnvelope(type: MessageType, uid: Buffer, header: Record<string, unknown>, parts: readonly Part[] = []): Buffer {
+export function encodeEnvelope(type: MessageType, uid: Buffer, header: object, parts: readonly Part[] = []): Buffer {
   const all: Part[] = parts.slice();
   const json = JSON.stringify(header, function (this: Record<string, unknown>, key: string, value: unknown) {
     // `this[key]` is the value before toJSON (a Buffer's toJSON would hide it).

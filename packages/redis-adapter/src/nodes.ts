@@ -33,6 +33,12 @@ export class NodeTracker {
     return isNew;
   }
 
+  /** Counts every known node as seen now: after an outage, when nobody could be heard. */
+  touchAll(): void {
+    const now = this.now();
+    for (const uid of this.lastSeen.keys()) this.lastSeen.set(uid, now);
+  }
+
   remove(uid: string): void {
     if (this.lastSeen.delete(uid)) this.onGone(uid);
   }

@@ -5,14 +5,21 @@ export type RedisArgument = string | Buffer;
 export type BufferListener = (message: Buffer, channel: Buffer) => void;
 
 /**
+ * The client events the adapter listens to: "error" (with the Error), and
+ * "reconnecting", which node-redis and ioredis both emit on each attempt to
+ * reconnect (ioredis with the delay).
+ */
+export type ClientEvent = "error" | "reconnecting";
+
+/**
  * What the adapter needs of a connected node-redis (6.x) client: a standalone
  * `createClient()` result satisfies it. Commands go through `sendCommand`, so
  * the adapter's commands are exactly the ones listed in the README.
  */
 export interface RedisClientLike {
   sendCommand(args: ReadonlyArray<RedisArgument>, options?: { typeMapping?: Record<string | number, unknown> }): Promise<unknown>;
-  on(event: "error", listener: (err: Error) => void): unknown;
-  off(event: "error", listener: (err: Error) => void): unknown;
+  on(event: ClientEvent, listener: (arg?: unknown) => void): unknown;
+  off(event: ClientEvent, listener: (arg?: unknown) => void): unknown;
 }
 
 /** What the adapter needs of the subscriber client (`pub.duplicate()`, connected). */
@@ -21,6 +28,6 @@ export interface RedisSubscriberLike {
   unsubscribe(channels: string[], listener: BufferListener, bufferMode: true): Promise<void>;
   sSubscribe(channels: string[], listener: BufferListener, bufferMode: true): Promise<void>;
   sUnsubscribe(channels: string[], listener: BufferListener, bufferMode: true): Promise<void>;
-  on(event: "error", listener: (err: Error) => void): unknown;
-  off(event: "error", listener: (err: Error) => void): unknown;
+  on(event: ClientEvent, listener: (arg?: unknown) => void): unknown;
+  off(event: ClientEvent, listener: (arg?: unknown) => void): unknown;
 }

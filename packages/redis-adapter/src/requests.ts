@@ -1,4 +1,4 @@
-import type { Envelope } from "./envelope";
+import type { ResponseMessage } from "./wire";
 
 /** A cluster request that did not get every answer in time. `code` is stable. */
 export class RequestError extends Error {
@@ -13,11 +13,11 @@ export class RequestError extends Error {
 
 export interface RequestHandler {
   /** An answer from a node; true when that node's part is complete. */
-  onAnswer(env: Envelope): boolean;
+  onAnswer(msg: ResponseMessage): boolean;
   /** A node left before completing its part. */
   onNodeGone?(uid: string): void;
-  /** Every node done (err null), or the timeout passed (err set). Runs once. */
-  onEnd(err: RequestError | null): void;
+  /** Every node done (err null), the timeout passed or Redis became unreachable (err set). Runs once. */
+  onEnd(err: Error | null): void;
   /** Stay open until the timeout even once every node completed (broadcast acks keep coming). */
   keepUntilTimeout?: boolean;
 }
@@ -47,10 +47,10 @@ export class Requests {
     return id;
   }
 
-  answer(id: string, env: Envelope): void {
+  answer(id: string, msg: ResponseMessage): void {
     const p = this.pending.get(id);
     if (p === undefined) return;
-    if (p.handler.onAnswer(env)) this.complete(id, p, env.uid);
+    if (p.handler.onAnswer(msg)) this.complete(id, p, msg.uid);
   }
 
   /** A node is gone: nobody waits for it any more. */
@@ -67,17 +67,27 @@ export class Requests {
     for (const id of [...this.pending.keys()]) this.end(id, false);
   }
 
+  /** Ends every request with `err`: the answers cannot arrive (Redis is unreachable). */
+  failAll(err: Error): void {
+    for (const id of [...this.pending.keys()]) this.end(id, false, err);
+  }
+
   private complete(id: string, p: Pending, uid: string): void {
     p.waiting.delete(uid);
     if (p.waiting.size === 0 && !p.handler.keepUntilTimeout) this.end(id, false);
   }
 
-  private end(id: string, timedOut: boolean): void {
+  private end(id: string, timedOut: boolean, failure: Error | null = null): void {
     const p = this.pending.get(id);
     if (p === undefined) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
     const missing = p.waiting.size;
+    if (failure !== null && missing > 0) {
+      // The nodes that will not answer count as having sent to nobody.
+      for (const uid of p.waiting) p.handler.onNodeGone?.(uid);
+      return p.handler.onEnd(failure);
+    }
     p.handler.onEnd(timedOut && missing > 0 ? new RequestError(missing, p.timeout) : null);
   }
 }

@@ -1,18 +1,18 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "@duplex/server";
-import { createAdapter } from "@duplex/redis-adapter";
+import { createAdapter, type RedisAdapterOptions } from "@duplex/redis-adapter";
 import { toRedisClients } from "../../src/clients";
 import { RecoveryStore } from "../../src/recovery-store";
 
-/** A Duplex node on 127.0.0.1 whose adapter runs on the pub/sub pair given; `onCleanup` gets its closing. */
+/** A Duplex node on 127.0.0.1 whose adapter runs on the pub/sub pair given (heartbeats every 200 ms unless `opts` says otherwise); `onCleanup` gets its closing. */
 export async function startAdapterNode(
   [pub, sub]: [object, object],
-  opts: { key: string; sharded: boolean },
+  opts: RedisAdapterOptions & { key: string },
   onCleanup: (close: () => Promise<unknown>) => void,
 ): Promise<{ io: Server; url: string }> {
   const http = createServer();
-  const io = new Server(http, { adapter: createAdapter(pub, sub, { ...opts, heartbeatInterval: 200 }) });
+  const io = new Server(http, { adapter: createAdapter(pub, sub, { heartbeatInterval: 200, ...opts }) });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   onCleanup(() => new Promise((resolve) => io.close(() => resolve(undefined))));
   return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };

@@ -21,8 +21,8 @@ export interface RedisServer {
   port: number;
   url: string;
   pid: number;
-  /** SIGTERM to the pid it started, waits until the process is gone. */
-  stop(): Promise<void>;
+  /** SIGTERM (or `signal`) to the pid it started, waits until the process is gone. */
+  stop(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
   /** Starts again on the same port (after stop). */
   start(): Promise<void>;
 }
@@ -51,10 +51,10 @@ export async function startRedis(): Promise<RedisServer> {
       while (!existsSync(pidfile) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
       server.pid = Number(readFileSync(pidfile, "utf8").trim());
     },
-    async stop() {
+    async stop(signal = "SIGTERM") {
       const pid = server.pid;
       if (!pid || !alive(pid)) return;
-      process.kill(pid, "SIGTERM");
+      process.kill(pid, signal);
       while (alive(pid)) await new Promise((res) => setTimeout(res, 10));
     },
   };
@@ -63,8 +63,8 @@ export async function startRedis(): Promise<RedisServer> {
   let stopped = false;
   // The final stop also removes the temp dir.
   Object.assign(server, {
-    stop: async () => {
-      await stop();
+    stop: async (signal?: "SIGTERM" | "SIGKILL") => {
+      await stop(signal);
       stopped = true;
     },
   });
