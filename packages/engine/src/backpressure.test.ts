@@ -1,4 +1,4 @@
-import { Backpressure, packetSize, type BackpressureOwner } from "./backpressure";
+import { Backpressure, measureBuffered, onCongestion, onSlowConsumer, packetSize, type BackpressureOwner } from "./backpressure";
 import { resolveOptions } from "./options";
 import { PreparedMessage } from "./prepared";
 
@@ -16,9 +16,9 @@ function recorder(): Recorder {
   const r: Recorder = {
     amount: 0,
     events: [],
-    bufferedAmount: () => r.amount,
-    onCongestion: (congested, amount) => r.events.push(`${congested ? "congested" : "drained"} ${amount}`),
-    onSlowConsumer: (description) => r.events.push(`slow consumer: ${description}`),
+    [measureBuffered]: () => r.amount,
+    [onCongestion]: (congested, amount) => r.events.push(`${congested ? "congested" : "drained"} ${amount}`),
+    [onSlowConsumer]: (description) => r.events.push(`slow consumer: ${description}`),
   };
   return r;
 }

@@ -1,14 +1,19 @@
 import type { Packet } from "engine.io-parser";
 import { PreparedMessage } from "./prepared";
 
+// Symbol keys: the session implements these itself, off its public API.
+export const measureBuffered = Symbol("measureBuffered");
+export const onCongestion = Symbol("onCongestion");
+export const onSlowConsumer = Symbol("onSlowConsumer");
+
 /** What a `Backpressure` watches and tells: the session. */
 export interface BackpressureOwner {
   /** Bytes buffered for the client now: queued packets plus the transport's own buffer. */
-  bufferedAmount(): number;
+  [measureBuffered](): number;
   /** The amount went over the limit (`congested` true) or fell back to it or under (false). */
-  onCongestion(congested: boolean, bufferedAmount: number): void;
+  [onCongestion](congested: boolean, bufferedAmount: number): void;
   /** The client does not read: the session must close, `description` says why. */
-  onSlowConsumer(description: string): void;
+  [onSlowConsumer](description: string): void;
 }
 
 /**
@@ -57,9 +62,9 @@ export class Backpressure {
    */
   admit(): boolean {
     if (this.state !== "congested") return true;
-    const amount = this.owner.bufferedAmount();
+    const amount = this.owner[measureBuffered]();
     if (amount < this.base + this.limit) return true;
-    this.owner.onSlowConsumer(
+    this.owner[onSlowConsumer](
       `${amount} bytes buffered for the client, maxBackpressure (${this.limit}) more than the ${this.base} it held once congested`,
     );
     return false;
@@ -67,16 +72,16 @@ export class Backpressure {
 
   /** Re-reads the amount after it may have changed (a packet queued, a write done). */
   update(): void {
-    const amount = this.owner.bufferedAmount();
+    const amount = this.owner[measureBuffered]();
     if (amount > this.limit) {
       if (this.state !== "clear") return;
       this.state = "over";
-      this.nextTurn = setImmediate(onNextTurn, this);
+      this.nextTurn = setImmediate(Backpressure.onNextTurn, this);
     } else if (this.state === "over") {
       this.stop();
     } else if (this.state === "congested") {
       this.stop();
-      this.owner.onCongestion(false, amount);
+      this.owner[onCongestion](false, amount);
     }
   }
 
@@ -89,10 +94,18 @@ export class Backpressure {
     this.state = "clear";
   }
 
-  /** @internal */
-  onNextTurn(): void {
+  // Timer callbacks get their Backpressure as an argument: no bound function per session.
+  private static onNextTurn(backpressure: Backpressure): void {
+    backpressure.onNextTurn();
+  }
+
+  private static onGraceOver(backpressure: Backpressure): void {
+    backpressure.onGraceOver();
+  }
+
+  private onNextTurn(): void {
     this.nextTurn = null;
-    const amount = this.owner.bufferedAmount();
+    const amount = this.owner[measureBuffered]();
     if (amount <= this.limit) {
       this.state = "clear";
       return;
@@ -100,32 +113,23 @@ export class Backpressure {
     this.state = "congested";
     this.base = amount;
     this.congestedSince = Date.now();
-    this.timer = setTimeout(onGraceOver, this.timeout, this);
-    this.owner.onCongestion(true, amount);
+    this.timer = setTimeout(Backpressure.onGraceOver, this.timeout, this);
+    this.owner[onCongestion](true, amount);
   }
 
-  /** @internal */
-  onGraceOver(): void {
+  private onGraceOver(): void {
     this.timer = null;
-    const amount = this.owner.bufferedAmount();
+    const amount = this.owner[measureBuffered]();
     if (amount <= this.limit) {
       // It drained without an event saying so (a socket's buffer shrinks silently until empty).
       this.stop();
-      this.owner.onCongestion(false, amount);
+      this.owner[onCongestion](false, amount);
       return;
     }
-    this.owner.onSlowConsumer(
+    this.owner[onSlowConsumer](
       `${amount} bytes buffered for the client, over maxBackpressure (${this.limit}) for ${Date.now() - this.congestedSince} ms (backpressureTimeout ${this.timeout})`,
     );
   }
-}
-
-function onNextTurn(backpressure: Backpressure): void {
-  backpressure.onNextTurn();
-}
-
-function onGraceOver(backpressure: Backpressure): void {
-  backpressure.onGraceOver();
 }
 
 /**

@@ -1,11 +1,11 @@
-import { Heartbeat } from "./heartbeat";
+import { Heartbeat, onPingTimeout, sendPing } from "./heartbeat";
 
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 function make() {
   const log: string[] = [];
-  const hb = new Heartbeat(25000, 20000, { sendPing: () => log.push("ping"), onTimeout: () => log.push("timeout") });
+  const hb = new Heartbeat(25000, 20000, { [sendPing]: () => log.push("ping"), [onPingTimeout]: () => log.push("timeout") });
   return { hb, log };
 }
 
@@ -90,7 +90,7 @@ describe("with real timers", () => {
     let lastPong = 0;
     const timedOut = new Promise<number>((resolve) => {
       const hb: Heartbeat = new Heartbeat(pingInterval, pingTimeout, {
-        sendPing: () => {
+        [sendPing]: () => {
           // Answer the first three pings at once, then go silent.
           if (answered < 3) {
             answered++;
@@ -98,7 +98,7 @@ describe("with real timers", () => {
             hb.onPong();
           }
         },
-        onTimeout: () => resolve(Date.now()),
+        [onPingTimeout]: () => resolve(Date.now()),
       });
       hb.start();
     });

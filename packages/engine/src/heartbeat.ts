@@ -1,9 +1,13 @@
+// Symbol keys: the session implements these itself, off its public API.
+export const sendPing = Symbol("sendPing");
+export const onPingTimeout = Symbol("onPingTimeout");
+
 /** What the heartbeat asks of its session. */
 export interface HeartbeatHandler {
   /** Time to write a ping packet. */
-  sendPing(): void;
+  [sendPing](): void;
   /** No pong came within pingTimeout. */
-  onTimeout(): void;
+  [onPingTimeout](): void;
 }
 
 /**
@@ -13,11 +17,6 @@ export interface HeartbeatHandler {
  * - "stopped": nothing (not started, timed out, or stopped).
  */
 export type HeartbeatPhase = "stopped" | "ping" | "pong";
-
-// The timer callback gets its heartbeat as an argument: no bound function per session.
-function onTimer(heartbeat: Heartbeat): void {
-  heartbeat.onTimer();
-}
 
 /**
  * Engine.IO v4 heartbeat, server side (engine.io-protocol v4, "Heartbeat"):
@@ -67,21 +66,25 @@ export class Heartbeat {
     this.phaseValue = "stopped";
   }
 
-  /** @internal */
-  onTimer(): void {
+  // The timer callback gets its heartbeat as an argument: no bound function per session.
+  private static onTimer(heartbeat: Heartbeat): void {
+    heartbeat.onTimer();
+  }
+
+  private onTimer(): void {
     this.timer = undefined;
     if (this.phaseValue === "ping") {
       this.arm("pong", this.pingTimeout);
-      this.handler.sendPing();
+      this.handler[sendPing]();
     } else if (this.phaseValue === "pong") {
       this.phaseValue = "stopped";
-      this.handler.onTimeout();
+      this.handler[onPingTimeout]();
     }
   }
 
   private arm(phase: "ping" | "pong", delay: number): void {
     clearTimeout(this.timer);
     this.phaseValue = phase;
-    this.timer = setTimeout(onTimer, delay, this);
+    this.timer = setTimeout(Heartbeat.onTimer, delay, this);
   }
 }

@@ -11,7 +11,7 @@ import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, re
 import { applyMiddlewares, UpgradeResponse, type EngineMiddleware } from "./middleware";
 import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
 import type { SessionForwarder } from "./forwarding";
-import { EngineSocket, type SessionSettings } from "./socket";
+import { EngineSocket, shutdownSession, startSession, startUpgrade, type SessionSettings } from "./socket";
 import { randomId } from "./random-id";
 import { PollingTransport } from "./transports/polling";
 import type { Transport } from "./transports/transport";
@@ -226,7 +226,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
 
   private closeSessions(): void {
     debug("closing %d sessions", this.sessions.size);
-    for (const socket of [...this.sessions.values()]) socket.shutdown();
+    for (const socket of [...this.sessions.values()]) socket[shutdownSession]();
   }
 
   private owns(url: string | undefined): boolean {
@@ -282,7 +282,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       ws.close();
       return;
     }
-    session.startUpgrade(this.webSocketTransport(ws, socket));
+    session[startUpgrade](this.webSocketTransport(ws, socket));
   }
 
   private webSocketTransport(ws: WebSocket, socket: Duplex): WebSocketTransport {
@@ -299,7 +299,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       delete this.clients[id];
       debug("session %s closed (%s); %d left", id, reason, this.sessions.size);
     });
-    socket.open();
+    socket[startSession]();
     // engine.io's initialPacket: a message sent right after the open packet.
     if (this.opts.initialPacket !== undefined) socket.send(this.opts.initialPacket);
     debug("session %s opened over %s", id, transport.name);

@@ -2,12 +2,22 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Packet, PacketType } from "engine.io-parser";
 import createDebug from "debug";
-import { Backpressure, packetSize, type BackpressureOwner } from "./backpressure";
-import { Heartbeat, type HeartbeatHandler } from "./heartbeat";
+import { Backpressure, measureBuffered, onCongestion, onSlowConsumer, packetSize, type BackpressureOwner } from "./backpressure";
+import { Heartbeat, onPingTimeout, sendPing, type HeartbeatHandler } from "./heartbeat";
 import type { PreparedMessage } from "./prepared";
 import type { TransportName } from "./options";
-import { NOOP_HANDLER, type CloseMode, type Transport, type TransportFailure, type TransportHandler } from "./transports/transport";
-import { Upgrade, type UpgradeOwner } from "./upgrade";
+import {
+  NOOP_HANDLER,
+  onClose,
+  onDrain,
+  onPacket,
+  onReady,
+  type CloseMode,
+  type Transport,
+  type TransportFailure,
+  type TransportHandler,
+} from "./transports/transport";
+import { onProbed, onUpgradeFailed, onUpgraded, Upgrade, type UpgradeOwner } from "./upgrade";
 
 const debug = createDebug("duplex:engine:socket");
 
@@ -61,6 +71,14 @@ export interface EngineSocketEvents {
 
 const NOOP: Packet = { type: "noop" };
 
+// What the engine server calls on a session, kept off its public API.
+/** Ends the session now, with reason "server shutting down". */
+export const shutdownSession = Symbol("shutdownSession");
+/** Sends the open packet and starts the heartbeat. */
+export const startSession = Symbol("startSession");
+/** Starts probing a transport as the session's next one. */
+export const startUpgrade = Symbol("startUpgrade");
+
 /**
  * An Engine.IO session: one `sid` that outlives its transports. It buffers
  * what the application sends, writes it when the transport can take it, runs
@@ -72,7 +90,10 @@ const NOOP: Packet = { type: "noop" };
  *   socket.on("close", (reason) => console.log(socket.id, reason));
  * });
  */
-export class EngineSocket extends EventEmitter<EngineSocketEvents> {
+export class EngineSocket
+  extends EventEmitter<EngineSocketEvents>
+  implements TransportHandler, UpgradeOwner, HeartbeatHandler, BackpressureOwner
+{
   /** Engine.IO protocol revision this session speaks. */
   readonly protocol = 4;
   readyState: ReadyState = "opening";
@@ -90,8 +111,6 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   private upgradeAttempt: Upgrade | null = null;
   /** Set when the server ends the session, so the transport's close reports the server's reason. */
   private closeReason: CloseReason | null = null;
-  /** The session's side of its transport, its upgrade and its heartbeat. */
-  private readonly transportHandler: SessionLink;
 
   constructor(
     readonly id: string,
@@ -102,10 +121,11 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     super();
     this.remoteAddress = request.socket.remoteAddress ?? "";
     this.transport = transport;
-    this.transportHandler = new SessionLink(this);
-    transport.handler = this.transportHandler;
-    this.heartbeat = new Heartbeat(settings.pingInterval, settings.pingTimeout, this.transportHandler);
-    this.backpressure = new Backpressure(settings.maxBackpressure, settings.backpressureTimeout, this.transportHandler);
+    // The session is the handler of its transport, heartbeat and backpressure
+    // policy: their callbacks are its symbol-keyed methods below.
+    transport.handler = this;
+    this.heartbeat = new Heartbeat(settings.pingInterval, settings.pingTimeout, this);
+    this.backpressure = new Backpressure(settings.maxBackpressure, settings.backpressureTimeout, this);
   }
 
   /**
@@ -172,19 +192,17 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.readyState = "closing";
     this.closeReason = "forced close";
     if (discard || this.writeBuffer.length === 0) this.transport.close(discard ? "now" : "graceful");
-    // else: onDrain closes the transport once the buffer is written.
+    // else: the drain handler closes the transport once the buffer is written.
   }
 
-  /** Ends the session now, with reason "server shutting down". @internal */
-  shutdown(): void {
+  [shutdownSession](): void {
     if (this.readyState === "closed") return;
     this.closeReason = "server shutting down";
     this.readyState = "closing";
     this.transport.close("now");
   }
 
-  /** Sends the open packet and starts the heartbeat. @internal */
-  open(): void {
+  [startSession](): void {
     const handshake = JSON.stringify({
       sid: this.id,
       upgrades: this.settings.upgrades,
@@ -197,13 +215,12 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.heartbeat.start();
   }
 
-  /** Starts probing `transport` as this session's next one. @internal */
-  startUpgrade(transport: Transport): void {
+  [startUpgrade](transport: Transport): void {
     if (this.readyState !== "open" || this.upgradeAttempt !== null) {
       transport.close("now");
       return;
     }
-    this.upgradeAttempt = new Upgrade(transport, this.transportHandler, this.settings.upgradeTimeout);
+    this.upgradeAttempt = new Upgrade(transport, this, this.settings.upgradeTimeout);
   }
 
   private sendPacket(type: PacketType, data?: Sendable, options?: SendOptions, callback?: SendCallback): void {
@@ -248,8 +265,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.transport.send(packets);
   }
 
-  /** @internal */
-  onReady(): void {
+  // The handlers below are what the transport, the upgrade, the heartbeat and
+  // the backpressure policy report to the session.
+
+  [onReady](): void {
     // Once probed, the client waits for its pending poll to return before it
     // sends `5`: answer at once, with a noop when nothing is buffered.
     if (this.writeBuffer.length === 0 && this.upgradeAttempt?.state === "probed") this.transport.send([NOOP]);
@@ -257,8 +276,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.updateBackpressure();
   }
 
-  /** @internal */
-  onDrain(): void {
+  [onDrain](): void {
     const callbacks = this.inflight.shift();
     if (callbacks) for (const cb of callbacks) cb?.();
     this.updateBackpressure();
@@ -268,8 +286,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
   }
 
-  /** @internal */
-  onPacket(packet: Packet): void {
+  [onPacket](packet: Packet): void {
     if (this.readyState !== "open") return;
     this.emit("packet", packet);
     switch (packet.type) {
@@ -282,10 +299,10 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
         break;
       case "ping":
         // Engine.IO v4 moved pings to the server; a client ping is a broken peer.
-        this.onClose("transport error", "ping from client (v4 heartbeats go server to client)");
+        this.end("transport error", "ping from client (v4 heartbeats go server to client)");
         break;
       case "close":
-        this.onClose("transport close", "client sent a close packet");
+        this.end("transport close", "client sent a close packet");
         break;
       default:
         // noop, and open/upgrade outside an upgrade: nothing to do.
@@ -293,28 +310,26 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     }
   }
 
-  /** @internal */
-  onProbed(transport: Transport): void {
+  [onProbed](transport: Transport): void {
     this.emit("upgrading", transport);
-    if (this.transport.writable) this.onReady();
+    if (this.transport.writable) this[onReady]();
   }
 
-  /** @internal */
-  onUpgraded(transport: Transport): void {
+  [onUpgraded](transport: Transport): void {
     const previous = this.transport;
     this.upgradeAttempt = null;
     previous.handler = NOOP_HANDLER;
     previous.close("discard");
     this.transport = transport;
-    transport.handler = this.transportHandler;
+    transport.handler = this;
     debug("%s: upgraded %s -> %s", this.id, previous.name, transport.name);
     this.emit("upgrade", transport);
     this.flush();
     if (this.readyState === "closing" && this.writeBuffer.length === 0) transport.close("graceful");
   }
 
-  /** @internal */
-  onClose(reason: CloseReason, description?: string, mode: CloseMode = "now"): void {
+  /** The session's one way to "closed": stops its timers and transport, drops what is buffered, emits "close". */
+  private end(reason: CloseReason, description?: string, mode: CloseMode = "now"): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.heartbeat.stop();
@@ -331,19 +346,20 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
     this.emit("close", reason, description);
   }
 
-  /** @internal */
-  onUpgradeFailed(description: string): void {
+  [onUpgradeFailed](description: string): void {
     debug("%s: upgrade failed: %s", this.id, description);
     this.upgradeAttempt = null;
   }
 
-  /** @internal */
-  onTransportClose(reason: CloseReason, description: string | undefined): void {
-    this.onClose(this.closeReason ?? reason, description);
+  [onClose](reason: TransportFailure, description?: string): void {
+    this.end(this.closeReason ?? reason, description);
   }
 
-  /** @internal */
-  onCongestion(congested: boolean, bufferedAmount: number): void {
+  [measureBuffered](): number {
+    return this.bufferedAmount;
+  }
+
+  [onCongestion](congested: boolean, bufferedAmount: number): void {
     debug("%s: %s (%d bytes buffered, maxBackpressure %d)", this.id, congested ? "congested" : "drained", bufferedAmount, this.settings.maxBackpressure);
     this.emit("backpressure", congested, bufferedAmount);
   }
@@ -351,64 +367,17 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> {
   /**
    * The client does not read: what is buffered for it is dropped and its
    * connection cut ("abort": a close frame or packet would wait behind the
-   * data it does not read). @internal
+   * data it does not read).
    */
-  onSlowConsumer(description: string): void {
-    this.onClose("slow consumer", description, "abort");
+  [onSlowConsumer](description: string): void {
+    this.end("slow consumer", description, "abort");
   }
 
-  /** @internal */
-  onPingDue(): void {
+  [sendPing](): void {
     this.sendPacket("ping");
   }
 
-  /** @internal */
-  onPingTimeout(): void {
-    this.onClose("ping timeout", `no pong within ${this.settings.pingTimeout} ms`);
-  }
-}
-
-/**
- * What the session's transport, upgrade and heartbeat report to it: one
- * object per session with its methods on the prototype, rather than a
- * closure per callback (STYLE.md "Hot paths").
- */
-class SessionLink implements TransportHandler, UpgradeOwner, HeartbeatHandler, BackpressureOwner {
-  constructor(private readonly session: EngineSocket) {}
-  bufferedAmount(): number {
-    return this.session.bufferedAmount;
-  }
-  onCongestion(congested: boolean, bufferedAmount: number): void {
-    this.session.onCongestion(congested, bufferedAmount);
-  }
-  onSlowConsumer(description: string): void {
-    this.session.onSlowConsumer(description);
-  }
-  onPacket(packet: Packet): void {
-    this.session.onPacket(packet);
-  }
-  onReady(): void {
-    this.session.onReady();
-  }
-  onDrain(): void {
-    this.session.onDrain();
-  }
-  onClose(reason: TransportFailure, description?: string): void {
-    this.session.onTransportClose(reason, description);
-  }
-  onProbed(transport: Transport): void {
-    this.session.onProbed(transport);
-  }
-  onUpgraded(transport: Transport): void {
-    this.session.onUpgraded(transport);
-  }
-  onUpgradeFailed(description: string): void {
-    this.session.onUpgradeFailed(description);
-  }
-  sendPing(): void {
-    this.session.onPingDue();
-  }
-  onTimeout(): void {
-    this.session.onPingTimeout();
+  [onPingTimeout](): void {
+    this.end("ping timeout", `no pong within ${this.settings.pingTimeout} ms`);
   }
 }

@@ -1,6 +1,6 @@
 import type { Packet } from "engine.io-parser";
-import { NOOP_HANDLER, type CloseMode, type Transport, type TransportHandler } from "./transports/transport";
-import { Upgrade, type UpgradeOwner } from "./upgrade";
+import { NOOP_HANDLER, onClose, onPacket, type CloseMode, type Transport, type TransportHandler } from "./transports/transport";
+import { onProbed, onUpgradeFailed, onUpgraded, Upgrade, type UpgradeOwner } from "./upgrade";
 
 /** A transport of our own interface that records what the upgrade does with it. */
 class RecordingTransport implements Transport {
@@ -21,7 +21,7 @@ class RecordingTransport implements Transport {
   }
   close(mode: CloseMode): void {
     this.closes.push(mode);
-    this.handler.onClose("transport close", "closed");
+    this.handler[onClose]("transport close", "closed");
   }
 }
 
@@ -29,9 +29,9 @@ function owner(): UpgradeOwner & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
-    onProbed: () => calls.push("probed"),
-    onUpgraded: () => calls.push("upgraded"),
-    onUpgradeFailed: (d) => calls.push(`failed: ${d}`),
+    [onProbed]: () => calls.push("probed"),
+    [onUpgraded]: () => calls.push("upgraded"),
+    [onUpgradeFailed]: (d) => calls.push(`failed: ${d}`),
   };
 }
 
@@ -44,10 +44,10 @@ test("probing → probed → upgraded", () => {
   const up = new Upgrade(t, o, 10000);
   expect(t.handler).toBe(up);
   expect(up.state).toBe("probing");
-  up.onPacket({ type: "ping", data: "probe" });
+  up[onPacket]({ type: "ping", data: "probe" });
   expect(t.sent).toEqual([{ type: "pong", data: "probe" }]);
   expect(up.state).toBe("probed");
-  up.onPacket({ type: "upgrade" });
+  up[onPacket]({ type: "upgrade" });
   expect(up.state).toBe("upgraded");
   expect(o.calls).toEqual(["probed", "upgraded"]);
   expect(jest.getTimerCount()).toBe(0);
@@ -57,7 +57,7 @@ test("no upgrade within upgradeTimeout fails and closes the transport", () => {
   const t = new RecordingTransport();
   const o = owner();
   const up = new Upgrade(t, o, 10000);
-  up.onPacket({ type: "ping", data: "probe" });
+  up[onPacket]({ type: "ping", data: "probe" });
   jest.advanceTimersByTime(9999);
   expect(up.state).toBe("probed");
   jest.advanceTimersByTime(1);
@@ -75,7 +75,7 @@ test.each<[string, Packet[]]>([
   const t = new RecordingTransport();
   const o = owner();
   const up = new Upgrade(t, o, 10000);
-  for (const p of packets) up.onPacket(p);
+  for (const p of packets) up[onPacket](p);
   expect(up.state).toBe("failed");
   expect(o.calls.filter((c) => c.startsWith("failed"))).toHaveLength(1);
   expect(jest.getTimerCount()).toBe(0);
@@ -85,7 +85,7 @@ test("the transport closing during the probe fails the upgrade without closing i
   const t = new RecordingTransport();
   const o = owner();
   const up = new Upgrade(t, o, 10000);
-  up.onClose("transport error", "reset");
+  up[onClose]("transport error", "reset");
   expect(up.pending).toBe(false);
   expect(t.closes).toEqual([]);
   expect(o.calls).toEqual(["failed: transport error during upgrade: reset"]);

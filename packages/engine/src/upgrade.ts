@@ -1,6 +1,6 @@
 import type { Packet } from "engine.io-parser";
 import createDebug from "debug";
-import type { Transport, TransportFailure, TransportHandler } from "./transports/transport";
+import { onClose, onDrain, onPacket, onReady, type Transport, type TransportFailure, type TransportHandler } from "./transports/transport";
 
 const debug = createDebug("duplex:engine:upgrade");
 
@@ -18,14 +18,19 @@ const debug = createDebug("duplex:engine:upgrade");
  */
 export type UpgradeState = "probing" | "probed" | "upgraded" | "failed";
 
+// Symbol keys: the session implements these itself, off its public API.
+export const onProbed = Symbol("onProbed");
+export const onUpgraded = Symbol("onUpgraded");
+export const onUpgradeFailed = Symbol("onUpgradeFailed");
+
 /** What the upgrade tells its session. */
 export interface UpgradeOwner {
   /** `3probe` went out: release the pending poll, emit "upgrading". */
-  onProbed(transport: Transport): void;
+  [onProbed](transport: Transport): void;
   /** `5` arrived: make `transport` current. */
-  onUpgraded(transport: Transport): void;
+  [onUpgraded](transport: Transport): void;
   /** The attempt ended without a switch; the session stays on its transport. */
-  onUpgradeFailed(description: string): void;
+  [onUpgradeFailed](description: string): void;
 }
 
 const PROBE_ANSWER: Packet = { type: "pong", data: "probe" };
@@ -52,26 +57,26 @@ export class Upgrade implements TransportHandler {
     return this.stateValue === "probing" || this.stateValue === "probed";
   }
 
-  onPacket(packet: Packet): void {
+  [onPacket](packet: Packet): void {
     if (this.stateValue === "probing" && packet.type === "ping" && packet.data === "probe") {
       this.transport.send([PROBE_ANSWER]);
       this.stateValue = "probed";
       debug("probe answered");
-      this.owner.onProbed(this.transport);
+      this.owner[onProbed](this.transport);
     } else if (this.stateValue === "probed" && packet.type === "upgrade") {
       clearTimeout(this.timer);
       this.stateValue = "upgraded";
       debug("upgraded");
-      this.owner.onUpgraded(this.transport);
+      this.owner[onUpgraded](this.transport);
     } else {
       this.fail(`unexpected ${packet.type} packet while ${this.stateValue}`);
     }
   }
 
-  onReady(): void {}
-  onDrain(): void {}
+  [onReady](): void {}
+  [onDrain](): void {}
 
-  onClose(reason: TransportFailure, description?: string): void {
+  [onClose](reason: TransportFailure, description?: string): void {
     if (!this.pending) return;
     this.end(`${reason} during upgrade${description ? `: ${description}` : ""}`);
   }
@@ -87,6 +92,6 @@ export class Upgrade implements TransportHandler {
     this.stateValue = "failed";
     clearTimeout(this.timer);
     debug("upgrade failed: %s", description);
-    this.owner.onUpgradeFailed(description);
+    this.owner[onUpgradeFailed](description);
   }
 }

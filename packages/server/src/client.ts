@@ -13,6 +13,21 @@ import {
 import createDebug from "debug";
 import type { EncodedChunks, BroadcastFlags } from "./adapter";
 import type { DisconnectReason, Socket } from "./socket";
+import {
+  closeSocket,
+  decoderOptions,
+  disconnectAll,
+  joinNamespace,
+  notifyDrain,
+  onConnectRefused,
+  onInvalidPacket,
+  removeSocket,
+  reportError,
+  resolveNamespace,
+  routePacket,
+  writeEncoded,
+  writePacket,
+} from "./internal";
 import type { EventsMap } from "@duplex/protocol";
 
 const debug = createDebug("duplex:server:client");
@@ -21,22 +36,22 @@ type AnySocket = Socket<EventsMap, EventsMap, EventsMap, unknown>;
 
 /** What a Client does with the namespace a CONNECT names: asks to join it. */
 interface JoinableNamespace {
-  add(client: Client, auth: Record<string, unknown>, onJoined: (socket: AnySocket) => void): Promise<void>;
+  [joinNamespace](client: Client, auth: Record<string, unknown>, onJoined: (socket: AnySocket) => void): Promise<void>;
 }
 
 /** What a Client uses of its server (any `Server<…>`): the codec, the connect timeout, namespace lookup. */
 export interface ClientHost {
   readonly parser: Parser;
   readonly encoder: EncoderLike;
-  readonly decoderOptions: DecoderOptions | undefined;
+  readonly [decoderOptions]: DecoderOptions | undefined;
   readonly connectTimeout: number;
-  resolveNamespace(name: string, auth: Record<string, unknown>, done: (nsp: JoinableNamespace | null) => void): void;
+  [resolveNamespace](name: string, auth: Record<string, unknown>, done: (nsp: JoinableNamespace | null) => void): void;
 }
 
 /**
- * The Client of an engine session. As in `ws`, the session's listeners below
- * are defined once at module level and find their Client through this
- * symbol: no bound function per connection.
+ * The Client of an engine session. As in `ws`, the session's listeners are
+ * defined once (the Client's private static members) and find their Client
+ * through this symbol: no bound function per connection.
  */
 const kClient = Symbol("duplex:client");
 
@@ -44,14 +59,8 @@ interface Owned {
   [kClient]: Client;
 }
 
-function connOnMessage(this: EngineSocket, data: string | Buffer): void {
-  (this as unknown as Owned)[kClient].decoder.add(data);
-}
-function connOnClose(this: EngineSocket, reason: CloseReason, description?: string): void {
-  (this as unknown as Owned)[kClient].onEngineClose(reason, description);
-}
-function connOnBackpressure(this: EngineSocket, congested: boolean): void {
-  (this as unknown as Owned)[kClient].onBackpressure(congested);
+function owner(conn: EngineSocket): Client {
+  return (conn as unknown as Owned)[kClient];
 }
 
 /**
@@ -74,20 +83,29 @@ export class Client implements DecoderHandler {
    * being taken for packets sent before CONNECT (which closes the session).
    */
   private leftThisTurn: Set<string> | null = null;
-  /** @internal */
-  readonly decoder: DecoderLike;
+  private readonly decoder: DecoderLike;
   private connectTimer: NodeJS.Timeout | null;
   private closed = false;
+
+  private static connOnMessage(this: EngineSocket, data: string | Buffer): void {
+    owner(this).decoder.add(data);
+  }
+  private static connOnClose(this: EngineSocket, reason: CloseReason, description?: string): void {
+    owner(this).onClose(reason, description);
+  }
+  private static connOnBackpressure(this: EngineSocket, congested: boolean): void {
+    owner(this).onBackpressure(congested);
+  }
 
   constructor(
     private readonly server: ClientHost,
     readonly conn: EngineSocket,
   ) {
-    this.decoder = new server.parser.Decoder(this, server.decoderOptions);
+    this.decoder = new server.parser.Decoder(this, server[decoderOptions]);
     (conn as unknown as Owned)[kClient] = this;
-    conn.on("message", connOnMessage);
-    conn.on("close", connOnClose);
-    conn.on("backpressure", connOnBackpressure);
+    conn.on("message", Client.connOnMessage);
+    conn.on("close", Client.connOnClose);
+    conn.on("backpressure", Client.connOnBackpressure);
     this.connectTimer = setTimeout(() => {
       if (this.sockets.size === 0) {
         debug("%s: no namespace joined within connectTimeout, closing", conn.id);
@@ -100,19 +118,15 @@ export class Client implements DecoderHandler {
     return this.conn.id;
   }
 
-  /** Encodes and writes one packet to this client only. @internal */
-  writePacket(packet: Packet, flags?: BroadcastFlags): void {
+  [writePacket](packet: Packet, flags?: BroadcastFlags): void {
     if (!this.writable(flags)) return;
     const encoded = this.server.encoder.encode(packet);
     const options = flags?.compress === false ? NO_COMPRESS : undefined;
     for (let i = 0; i < encoded.length; i++) this.conn.send(encoded[i] as SendData, options);
   }
 
-  /**
-   * Writes a broadcast, encoded once for all its recipients: the first
-   * recipient prepares the engine messages, the others reuse them. @internal
-   */
-  writeEncoded(encoded: EncodedChunks, flags?: BroadcastFlags): void {
+  /** The first recipient of a broadcast prepares the engine messages, the others reuse them. */
+  [writeEncoded](encoded: EncodedChunks, flags?: BroadcastFlags): void {
     if (!this.writable(flags)) return;
     const messages = prepared(encoded);
     const options = flags?.compress === false ? NO_COMPRESS : undefined;
@@ -126,8 +140,7 @@ export class Client implements DecoderHandler {
     return !(flags?.volatile && (!this.conn.transport.writable || this.conn.congested));
   }
 
-  /** A namespace socket left. @internal */
-  remove(socket: AnySocket): void {
+  [removeSocket](socket: AnySocket): void {
     if (this.sockets.get(socket.nsp.name) !== socket) return;
     this.sockets.delete(socket.nsp.name);
     if (this.leftThisTurn === null) {
@@ -137,13 +150,11 @@ export class Client implements DecoderHandler {
     this.leftThisTurn.add(socket.nsp.name);
   }
 
-  /** A namespace's middleware refused the CONNECT. @internal */
-  onConnectRefused(nsp: string): void {
+  [onConnectRefused](nsp: string): void {
     this.joining.delete(nsp);
   }
 
-  /** `socket.disconnect(true)`: leave every namespace, then close the session. @internal */
-  disconnectAll(): void {
+  [disconnectAll](): void {
     for (const socket of [...this.sockets.values()]) socket.disconnect();
     this.closeSession();
   }
@@ -153,12 +164,12 @@ export class Client implements DecoderHandler {
    * reserved name, which socket.io-parser refuses): as socket.io's
    * `Client.onerror`, every socket of the client gets an "error" event with
    * the decoder's error, then the session closes ("forced close"; the
-   * description is the error's code and message). @internal
+   * description is the error's code and message).
    */
-  onInvalidPacket(err: Error & { code: string }): void {
+  [onInvalidPacket](err: Error & { code: string }): void {
     if (this.closed) return;
     debug("%s: invalid packet: %s", this.conn.id, err.message);
-    for (const socket of [...this.sockets.values()]) socket.onError(err);
+    for (const socket of [...this.sockets.values()]) socket[reportError](err);
     this.onClose("forced close", `${err.code}: ${err.message}`);
     this.conn.close();
   }
@@ -174,12 +185,12 @@ export class Client implements DecoderHandler {
     this.conn.close();
   }
 
-  /** The decoder refused the input. @internal */
+  /** The decoder refused the input (DecoderHandler). */
   onError(err: DecodeError): void {
-    this.onInvalidPacket(err);
+    this[onInvalidPacket](err);
   }
 
-  /** The decoder made a packet. @internal */
+  /** The decoder made a packet (DecoderHandler). */
   onPacket(packet: DecodedPacket): void {
     if (this.closed) return;
     const name = packet.nsp;
@@ -191,7 +202,7 @@ export class Client implements DecoderHandler {
       }
       this.connect(name, packet.data ?? {});
     } else if (socket !== undefined && packet.type !== PacketType.CONNECT_ERROR) {
-      socket.onPacket(packet);
+      socket[routePacket](packet);
     } else if (this.leftThisTurn?.has(name)) {
       debug("%s: packet for %s after its socket disconnected, ignored", this.conn.id, name);
     } else if (!this.joining.has(name)) {
@@ -202,14 +213,14 @@ export class Client implements DecoderHandler {
 
   private connect(name: string, auth: Record<string, unknown>): void {
     this.joining.add(name);
-    this.server.resolveNamespace(name, auth, (nsp) => {
+    this.server[resolveNamespace](name, auth, (nsp) => {
       if (this.closed) return;
       if (nsp === null) {
         this.joining.delete(name);
-        this.writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
+        this[writePacket]({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
         return;
       }
-      void nsp.add(this, auth, (socket) => {
+      void nsp[joinNamespace](this, auth, (socket) => {
         this.joining.delete(name);
         this.sockets.set(name, socket);
         if (this.connectTimer) {
@@ -220,29 +231,24 @@ export class Client implements DecoderHandler {
     });
   }
 
-  /** @internal */
-  onEngineClose(reason: CloseReason, description?: string): void {
-    this.onClose(reason, description);
-  }
-
-  /** @internal The session's buffer fell back under maxBackpressure: every socket of this client may send again. */
-  onBackpressure(congested: boolean): void {
+  /** The session's buffer fell back under maxBackpressure: every socket of this client may send again. */
+  private onBackpressure(congested: boolean): void {
     if (congested) return;
-    for (const socket of [...this.sockets.values()]) socket.onDrain();
+    for (const socket of [...this.sockets.values()]) socket[notifyDrain]();
   }
 
   private onClose(reason: DisconnectReason, description?: unknown): void {
     if (this.closed) return;
     this.closed = true;
-    for (const socket of [...this.sockets.values()]) socket.onClose(reason, description);
+    for (const socket of [...this.sockets.values()]) socket[closeSocket](reason, description);
     this.sockets.clear();
     this.joining.clear();
     this.decoder.destroy();
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
-    this.conn.off("message", connOnMessage);
-    this.conn.off("close", connOnClose);
-    this.conn.off("backpressure", connOnBackpressure);
+    this.conn.off("message", Client.connOnMessage);
+    this.conn.off("close", Client.connOnClose);
+    this.conn.off("backpressure", Client.connOnBackpressure);
   }
 
   private closeSession(): void {

@@ -4,6 +4,20 @@ import createDebug from "debug";
 import type { EncodedChunks, Adapter, AdapterNamespace, Room, SocketId } from "./adapter";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator";
 import type { Client } from "./client";
+import {
+  connectSocket,
+  createAdapter,
+  discardSocket,
+  emitLocal,
+  inheritMiddlewares,
+  joinAbandoned,
+  joinNamespace,
+  onConnectRefused,
+  onEmpty,
+  removeSocket,
+  resetAdapter,
+  writePacket,
+} from "./internal";
 import type { RecoveryOptions } from "./recovery";
 import type { Server } from "./server";
 import { Socket } from "./socket";
@@ -46,8 +60,8 @@ export class Namespace<
 > extends EventEmitter {
   readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   adapter: Adapter;
-  /** Set on dynamic children when cleanupEmptyChildNamespaces is on. @internal */
-  onEmpty: (() => void) | undefined;
+  /** Set on dynamic children when cleanupEmptyChildNamespaces is on. */
+  [onEmpty]: (() => void) | undefined;
   private middlewares: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   /** Sockets whose CONNECT is being processed (recovery, middlewares). */
   private joining = 0;
@@ -57,7 +71,7 @@ export class Namespace<
     readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly name: string,
     /** Makes this namespace's adapter: by default one of the server's adapter class. */
-    private readonly makeAdapter: (nsp: AdapterNamespace) => Adapter = (nsp) => server.createAdapter(nsp),
+    private readonly makeAdapter: (nsp: AdapterNamespace) => Adapter = (nsp) => server[createAdapter](nsp),
   ) {
     super();
     this.adapter = this.startAdapter();
@@ -81,8 +95,7 @@ export class Namespace<
     return this.server.recoveryOptions;
   }
 
-  /** Re-creates the adapter, once the server's adapter class changed. @internal */
-  initAdapter(): void {
+  [resetAdapter](): void {
     this.adapter = this.startAdapter();
   }
 
@@ -98,8 +111,7 @@ export class Namespace<
     return this;
   }
 
-  /** Copies another namespace's middlewares (dynamic children inherit their parent's). @internal */
-  inheritMiddlewares(from: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+  [inheritMiddlewares](from: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this.middlewares = from.middlewares.slice();
   }
 
@@ -192,24 +204,23 @@ export class Namespace<
     });
   }
 
-  /** Emits to this node's listeners (not a broadcast). @internal */
-  emitLocal(ev: string, ...args: unknown[]): boolean {
+  [emitLocal](ev: string, ...args: unknown[]): boolean {
     return super.emit(ev, ...args);
   }
 
-  /** A server-side event from another node: runs this node's listeners. @internal */
+  /** Adapter side: a server-side event from another node runs this node's listeners. */
   onServerSideEmit(args: unknown[]): void {
     super.emit(args[0] as string, ...args.slice(1));
   }
 
-  /** A fresh ack id; sockets and broadcasts of the namespace share the sequence. @internal */
+  /** A fresh ack id; sockets and broadcasts of the namespace (and adapters) share the sequence. */
   nextAckId(): number {
     const id = this.ackIds;
     this.ackIds = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
     return id;
   }
 
-  /** @internal */
+  /** Adapter side: encodes a packet once, with the server's encoder, for all its recipients. */
   encode(packet: Packet): EncodedChunks {
     return this.server.encoder.encode(packet);
   }
@@ -217,9 +228,8 @@ export class Namespace<
   /**
    * A client asks to join: recover its session if it can, run the
    * middlewares, then connect. `onJoined` runs once the CONNECT is sent.
-   * @internal
    */
-  async add(
+  async [joinNamespace](
     client: Client,
     auth: Record<string, unknown>,
     onJoined: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
@@ -230,7 +240,7 @@ export class Namespace<
     const offset = auth.offset;
     if (recovery && typeof pid === "string" && typeof offset === "string") {
       const session = await this.adapter.restoreSession(pid, offset).catch(() => null);
-      if (client.conn.readyState !== "open") return this.joinAbandoned();
+      if (client.conn.readyState !== "open") return this[joinAbandoned]();
       if (session) {
         const socket = new Socket(this, client, auth, session);
         const join = () => {
@@ -246,27 +256,25 @@ export class Namespace<
     this.runMiddlewares(socket, client, () => this.connect(socket, onJoined));
   }
 
-  /** @internal */
-  remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+  [removeSocket](socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this.sockets.delete(socket.id);
-    if (this.sockets.size === 0 && this.joining === 0) this.onEmpty?.();
+    if (this.sockets.size === 0 && this.joining === 0) this[onEmpty]?.();
   }
 
   /**
    * A CONNECT ended without a socket: refused by a middleware, or its session
    * closed meanwhile. A dynamic child created for it is removed like one whose
    * last socket left, or refused names (which clients choose) would pile up.
-   * @internal
    */
-  joinAbandoned(): void {
+  [joinAbandoned](): void {
     this.joining--;
-    if (this.sockets.size === 0 && this.joining === 0) this.onEmpty?.();
+    if (this.sockets.size === 0 && this.joining === 0) this[onEmpty]?.();
   }
 
   private runMiddlewares(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, client: Client, done: () => void): void {
     const fns = this.middlewares.slice();
     const step = (i: number) => {
-      if (client.conn.readyState !== "open") return socket.discard();
+      if (client.conn.readyState !== "open") return socket[discardSocket]();
       const fn = fns[i];
       if (fn === undefined) return done();
       let called = false;
@@ -282,10 +290,10 @@ export class Namespace<
 
   private refuse(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, err: ExtendedError): void {
     debug("%s: middleware refused: %s", this.name, err.message);
-    socket.discard();
+    socket[discardSocket]();
     const data = err.data === undefined ? { message: err.message } : { message: err.message, data: err.data };
-    socket.client.writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
-    socket.client.onConnectRefused(this.name);
+    socket.client[writePacket]({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
+    socket.client[onConnectRefused](this.name);
   }
 
   private connect(
@@ -293,10 +301,10 @@ export class Namespace<
     onJoined: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
     missedPackets?: unknown[][],
   ): void {
-    if (socket.client.conn.readyState !== "open") return socket.discard();
+    if (socket.client.conn.readyState !== "open") return socket[discardSocket]();
     this.joining--;
     this.sockets.set(socket.id, socket);
-    socket.onConnect(missedPackets);
+    socket[connectSocket](missedPackets);
     onJoined(socket);
     try {
       super.emit("connect", socket);

@@ -1,6 +1,7 @@
 import type { Packet } from "@duplex/protocol";
 import { Adapter, type AdapterNamespace, type BroadcastOptions, type SocketDetails } from "./adapter";
 import { Namespace } from "./namespace";
+import { createChild, forgetNamespace, inheritMiddlewares, onEmpty } from "./internal";
 import type { Server } from "./server";
 import type { DefaultEventsMap, EventsMap } from "@duplex/protocol";
 
@@ -36,19 +37,19 @@ export class ParentNamespace<
     this.children = children;
   }
 
-  /** Creates the child namespace `name`. @internal */
-  createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  /** Creates the child namespace `name`. */
+  [createChild](name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     const child = new Namespace(this.server, name);
-    child.inheritMiddlewares(this);
+    child[inheritMiddlewares](this);
     for (const ev of ["connect", "connection"] as const) {
       for (const listener of this.listeners(ev)) child.on(ev, listener as (...args: unknown[]) => void);
     }
     this.children.add(child);
     if (this.server.cleanupEmptyChildNamespaces) {
-      child.onEmpty = () => {
+      child[onEmpty] = () => {
         if (!this.children.delete(child)) return;
         void child.adapter.close();
-        this.server.forgetNamespace(child);
+        this.server[forgetNamespace](child);
       };
     }
     return child;

@@ -11,6 +11,17 @@ import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace";
 import { RecoveryAdapter, type RecoveryOptions } from "./recovery";
 import { attachClientServing } from "./serve-client";
 import type { Socket } from "./socket";
+import {
+  closeSocket,
+  createAdapter,
+  createChild,
+  decoderOptions,
+  emitLocal,
+  forgetNamespace,
+  generateSocketId,
+  resetAdapter,
+  resolveNamespace,
+} from "./internal";
 import type {
   AllButLastParams,
   DecorateAcknowledgementsWithMultipleResponses,
@@ -78,8 +89,7 @@ export class Server<
   readonly cleanupEmptyChildNamespaces: boolean;
   /** Null when connection state recovery is off. */
   readonly recoveryOptions: RecoveryOptions | null;
-  /** @internal */
-  readonly decoderOptions: DecoderOptions | undefined;
+  readonly [decoderOptions]: DecoderOptions | undefined;
   private readonly opts: ServerOptions;
   private readonly nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
@@ -100,7 +110,7 @@ export class Server<
     this.serveClientFiles = opts.serveClient !== false;
     this.connectTimeout = opts.connectTimeout ?? 45000;
     this.cleanupEmptyChildNamespaces = opts.cleanupEmptyChildNamespaces ?? false;
-    this.decoderOptions = opts.decoder;
+    this[decoderOptions] = opts.decoder;
     this.parser = opts.parser ?? defaultParser;
     this.encoder = new this.parser.Encoder();
     const recovery = opts.connectionStateRecovery;
@@ -203,7 +213,7 @@ export class Server<
       nsp = new Namespace(this, name);
       this.nsps.set(name, nsp);
       debug("namespace %s created", name);
-      if (name !== "/") this.sockets.emitLocal("new_namespace", nsp);
+      if (name !== "/") this.sockets[emitLocal]("new_namespace", nsp);
     }
     if (fn) nsp.on("connection", fn);
     return nsp;
@@ -215,25 +225,24 @@ export class Server<
   adapter(ctor?: AdapterConstructor): AdapterConstructor | this {
     if (ctor === undefined) return this.adapterCtor;
     this.adapterCtor = duplexAdapter(ctor);
-    for (const nsp of this.nsps.values()) nsp.initAdapter();
+    for (const nsp of this.nsps.values()) nsp[resetAdapter]();
     return this;
   }
 
-  /** @internal */
-  createAdapter(nsp: AdapterNamespace): Adapter {
+  [createAdapter](nsp: AdapterNamespace): Adapter {
     if (this.recoveryOptions && this.adapterCtor === Adapter) {
       return new RecoveryAdapter(nsp, this.recoveryOptions.maxDisconnectionDuration);
     }
     return new this.adapterCtor(nsp);
   }
 
-  /** The socket id of a new namespace socket: 20 base64url characters, like a sid. @internal */
-  generateSocketId(): string {
+  /** The socket id of a new namespace socket: 20 base64url characters, like a sid. */
+  [generateSocketId](): string {
     return randomId();
   }
 
-  /** Finds (or creates, for a dynamic match) the namespace a CONNECT names; null when none. @internal */
-  resolveNamespace(
+  /** Finds (or creates, for a dynamic match) the namespace a CONNECT names; null when none. */
+  [resolveNamespace](
     name: string,
     auth: Record<string, unknown>,
     done: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | null) => void,
@@ -259,16 +268,15 @@ export class Server<
     name: string,
     fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    const child = parent.createChild(name);
+    const child = parent[createChild](name);
     this.nsps.set(name, child);
     debug("namespace %s created as a child of %s", name, parent.name);
-    this.sockets.emitLocal("new_namespace", child);
+    this.sockets[emitLocal]("new_namespace", child);
     if (fn) child.on("connection", fn);
     return child;
   }
 
-  /** @internal */
-  forgetNamespace(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+  [forgetNamespace](nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.nsps.get(nsp.name) === nsp) this.nsps.delete(nsp.name);
   }
 
@@ -285,7 +293,7 @@ export class Server<
   close(fn?: (err?: Error) => void): Promise<void> {
     debug("closing %d namespaces", this.nsps.size);
     for (const nsp of this.nsps.values()) {
-      for (const socket of [...nsp.sockets.values()]) socket.onClose("server shutting down");
+      for (const socket of [...nsp.sockets.values()]) socket[closeSocket]("server shutting down");
       void nsp.adapter.close();
     }
     for (const parent of this.parents) void parent.adapter.close();

@@ -1,4 +1,5 @@
 import type { Socket } from "./socket";
+import { emitWithFlags } from "./internal";
 import type { AllButLastParams, DecorateAcknowledgements, DefaultEventsMap, EventNames, EventParams, EventsMap, FirstAckArg } from "@duplex/protocol";
 
 /** Flags of one emit (`socket.timeout(ms).volatile.emit(…)`). */
@@ -21,14 +22,14 @@ export class SocketSender<EmitEvents extends EventsMap = DefaultEventsMap> {
   ) {}
 
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    return this.socket.emitWith(this.flags, ev as string, args);
+    return this.socket[emitWithFlags](this.flags, ev as string, args);
   }
 
   /** Resolves with the first argument of the ack; rejects on timeout or disconnect. */
   emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: AllButLastParams<EmitEvents, Ev>): Promise<FirstAckArg<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
       const settle = (err: Error | null, answer: FirstAckArg<EmitEvents, Ev>) => (err ? reject(err) : resolve(answer));
-      this.socket.emitWith(this.flags, ev as string, [...(args as unknown[]), settle], true);
+      this.socket[emitWithFlags](this.flags, ev as string, [...(args as unknown[]), settle], true);
     });
   }
 

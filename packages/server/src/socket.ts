@@ -9,6 +9,22 @@ import { handshakeOf, type Handshake } from "./handshake";
 import { SocketSender, type EmitFlags } from "./socket-sender";
 import { RECOVERABLE, type DisconnectReason, type SocketReservedEvents } from "./disconnect-reasons";
 import type { Client } from "./client";
+import {
+  closeSocket,
+  connectSocket,
+  disconnectAll,
+  discardSocket,
+  emitWithFlags,
+  generateSocketId,
+  joinAbandoned,
+  notifyDrain,
+  onInvalidPacket,
+  removeSocket,
+  reportError,
+  routePacket,
+  writeEncoded,
+  writePacket,
+} from "./internal";
 import type { Namespace } from "./namespace";
 import type {
   DecorateAcknowledgements,
@@ -54,7 +70,7 @@ export class Socket<
   /** Whether this socket got its state back through connection state recovery. */
   readonly recovered: boolean;
   connected = false;
-  /** Private session id for recovery; only this client learns it. @internal */
+  /** Private session id for recovery; only this client learns it (adapters store it). */
   readonly pid: string | undefined;
 
   /** Set once the socket disconnected or was refused: it may not join rooms again. */
@@ -82,8 +98,8 @@ export class Socket<
       this.data = session.data as SocketData;
       this.recovered = true;
     } else {
-      this.id = nsp.server.generateSocketId();
-      this.pid = nsp.server.recoveryOptions ? nsp.server.generateSocketId() : undefined;
+      this.id = nsp.server[generateSocketId]();
+      this.pid = nsp.server.recoveryOptions ? nsp.server[generateSocketId]() : undefined;
       this.recovered = false;
     }
   }
@@ -133,7 +149,7 @@ export class Socket<
    * @example socket.emit("hello", "world", (answer) => console.log(answer));
    */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    return this.emitWith(undefined, ev as string, args);
+    return this[emitWithFlags](undefined, ev as string, args);
   }
 
   /** Emits and resolves with the client's ack (rejects on timeout or disconnect). */
@@ -143,7 +159,7 @@ export class Socket<
 
   /** `emit("message", …args)`. */
   send(...args: unknown[]): this {
-    this.emitWith(undefined, "message", args);
+    this[emitWithFlags](undefined, "message", args);
     return this;
   }
 
@@ -210,10 +226,10 @@ export class Socket<
   disconnect(close = false): this {
     if (!this.connected) return this;
     if (close) {
-      this.client.disconnectAll();
+      this.client[disconnectAll]();
     } else {
-      this.packet({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
-      this.onClose("server namespace disconnect");
+      this[writePacket]({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+      this[closeSocket]("server namespace disconnect");
     }
     return this;
   }
@@ -262,8 +278,7 @@ export class Socket<
     return this.anyOutgoingListeners?.slice() ?? [];
   }
 
-  /** Emits with `flags`. @internal */
-  emitWith(flags: EmitFlags | undefined, ev: string, args: unknown[], withError = flags?.timeout !== undefined): boolean {
+  [emitWithFlags](flags: EmitFlags | undefined, ev: string, args: unknown[], withError = flags?.timeout !== undefined): boolean {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data: data as [string, ...unknown[]] };
@@ -280,41 +295,39 @@ export class Socket<
       this.nsp.adapter.broadcast(packet, { rooms: new Set([this.id]), flags: { ...flags, local: true } });
     } else {
       this.notifyOutgoing(packet);
-      this.packet(packet, flags);
+      this[writePacket](packet, flags);
     }
     return true;
   }
 
-  /** Writes one packet to this client. @internal */
-  packet(packet: Packet, flags?: BroadcastFlags): void {
-    this.client.writePacket(packet, flags);
+  [writePacket](packet: Packet, flags?: BroadcastFlags): void {
+    this.client[writePacket](packet, flags);
   }
 
-  /** Adapter side: writes an already-encoded broadcast. @internal */
+  /** Adapter side: writes an already-encoded broadcast. */
   writeEncoded(encoded: EncodedChunks, flags: BroadcastFlags | undefined, packet: Packet): void {
     if (!this.connected) return;
     this.notifyOutgoing(packet);
-    this.client.writeEncoded(encoded, flags);
+    this.client[writeEncoded](encoded, flags);
   }
 
-  /** Adapter side: awaits the ack of a broadcast. @internal */
+  /** Adapter side: awaits the ack of a broadcast. */
   expectAck(id: number, callback: (err: Error | null, response?: unknown) => void, timeout: number | undefined): void {
     this.acks.set(id, callback, true, timeout);
   }
 
-  /** Called by the namespace once middlewares passed. @internal */
-  onConnect(missedPackets: unknown[][] = []): void {
+  /** Called by the namespace once middlewares passed. */
+  [connectSocket](missedPackets: unknown[][] = []): void {
     this.connected = true;
     this.join(this.id);
     const data = this.pid === undefined ? { sid: this.id } : { sid: this.id, pid: this.pid };
-    this.packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    this[writePacket]({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
     for (const args of missedPackets) {
-      this.packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args as [string, ...unknown[]] });
+      this[writePacket]({ type: PacketType.EVENT, nsp: this.nsp.name, data: args as [string, ...unknown[]] });
     }
   }
 
-  /** A packet for this namespace arrived from the client. @internal */
-  onPacket(packet: DecodedPacket): void {
+  [routePacket](packet: DecodedPacket): void {
     switch (packet.type) {
       case PacketType.EVENT:
         this.onEvent(packet.data, packet.id);
@@ -324,15 +337,14 @@ export class Socket<
         if (!this.acks.settle(packet.id, packet.data)) debug("%s: ack %d unknown or settled", this.id, packet.id);
         break;
       case PacketType.DISCONNECT:
-        this.onClose("client namespace disconnect");
+        this[closeSocket]("client namespace disconnect");
         break;
       default:
         break;
     }
   }
 
-  /** Ends this socket. @internal */
-  onClose(reason: DisconnectReason, description?: unknown): void {
+  [closeSocket](reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this.emitReserved("disconnecting", reason, description);
     const server = this.nsp.server;
@@ -341,27 +353,26 @@ export class Socket<
     }
     this.ended = true;
     this.nsp.adapter.delAll(this.id);
-    this.nsp.remove(this);
-    this.client.remove(this);
+    this.nsp[removeSocket](this);
+    this.client[removeSocket](this);
     this.connected = false;
     this.acks.rejectAll();
     this.emitReserved("disconnect", reason, description);
   }
 
-  /** Ends a socket that never connected (refused, or its session closed while joining): leaves the rooms a middleware joined. @internal */
-  discard(): void {
+  /** Ends a socket that never connected (refused, or its session closed while joining): leaves the rooms a middleware joined. */
+  [discardSocket](): void {
     this.ended = true;
     this.nsp.adapter.delAll(this.id);
-    this.nsp.joinAbandoned();
+    this.nsp[joinAbandoned]();
   }
 
-  /** The client's buffered outbound bytes fell back to maxBackpressure. @internal */
-  onDrain(): void {
+  [notifyDrain](): void {
     if (this.connected) this.emitReserved("drain");
   }
 
-  /** Reports a middleware error or an invalid packet, or drops it if nobody listens. @internal */
-  onError(err: Error): void {
+  /** Drops the error if nobody listens. */
+  [reportError](err: Error): void {
     if (this.listenerCount("error") > 0) super.emit("error", err);
     else debug("%s: unhandled socket error: %s", this.id, err.message);
   }
@@ -376,7 +387,7 @@ export class Socket<
     if (typeof name === "string" && RESERVED_EVENTS.has(name)) {
       // A client may not fake "disconnect" & co. socket.io-parser refuses such packets.
       const err = new Error(`reserved event name ${JSON.stringify(name)} sent by the client`);
-      this.client.onInvalidPacket(Object.assign(err, { code: "RESERVED_EVENT_NAME" }));
+      this.client[onInvalidPacket](Object.assign(err, { code: "RESERVED_EVENT_NAME" }));
       return;
     }
     if (this.anyListeners) for (const l of this.anyListeners.slice()) l.apply(this, event as [string, ...unknown[]]);
@@ -388,7 +399,7 @@ export class Socket<
     const fn = middlewares[index];
     if (fn === undefined) return this.dispatch(event);
     fn(event, (err) => {
-      if (err) this.onError(err);
+      if (err) this[reportError](err);
       else this.runMiddlewares(middlewares, event, index + 1);
     });
   }
@@ -422,7 +433,7 @@ export class Socket<
     return (...args: unknown[]) => {
       if (sent || !this.connected) return;
       sent = true;
-      this.packet({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+      this[writePacket]({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
     };
   }
 

@@ -6,7 +6,7 @@ import createDebug from "debug";
 import { abortRequest, EngineErrorCode } from "../errors";
 import { PreparedMessage } from "../prepared";
 import type { ResolvedOptions } from "../options";
-import { NOOP_HANDLER, type CloseMode, type Transport, type TransportFailure, type TransportHandler } from "./transport";
+import { NOOP_HANDLER, onClose, onDrain, onPacket, onReady, type CloseMode, type Transport, type TransportFailure, type TransportHandler } from "./transport";
 
 const debug = createDebug("duplex:engine:polling");
 
@@ -153,7 +153,7 @@ export class PollingTransport implements Transport {
     });
     // A close waiting for a poll goes out after a noop, in one payload ("6\x1e1"), as engine.io sends it.
     if (this.state === "closing") this.send([NOOP_PACKET]);
-    else this.handler.onReady();
+    else this.handler[onReady]();
   }
 
   private onPost(req: IncomingMessage, res: ServerResponse): void {
@@ -225,7 +225,7 @@ export class PollingTransport implements Transport {
         this.finish("transport close", "client sent a close packet");
         return;
       }
-      this.handler.onPacket(packet);
+      this.handler[onPacket](packet);
       // The handler may have closed the session (a ping from the client, say).
       if (this.isClosed()) break;
     }
@@ -272,7 +272,7 @@ export class PollingTransport implements Transport {
     if (this.poll) this.respondAndClear([CLOSE_PACKET]);
     if (this.postInFlight) this.postInFlight.destroy();
     debug("closed: %s (%s)", reason, description);
-    this.handler.onClose(reason, description);
+    this.handler[onClose](reason, description);
   }
 
   private respondAndClear(packets: readonly Packet[]): void {
@@ -313,7 +313,7 @@ export class PollingTransport implements Transport {
   }
 
   private drained(): void {
-    if (this.state !== "closed") this.handler.onDrain();
+    if (this.state !== "closed") this.handler[onDrain]();
   }
 
   private contentEncoding(req: IncomingMessage, payload: string): "gzip" | "deflate" | null {

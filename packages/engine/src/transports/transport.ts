@@ -6,6 +6,13 @@ import type { TransportName } from "../options";
 /** Why a transport stopped, as the session reports it (engine.io's reasons). */
 export type TransportFailure = "transport error" | "transport close" | "parse error";
 
+// The handler's method keys are symbols: the session implements them itself,
+// and they stay off its public API.
+export const onPacket = Symbol("onPacket");
+export const onReady = Symbol("onReady");
+export const onDrain = Symbol("onDrain");
+export const onClose = Symbol("onClose");
+
 /**
  * What a transport reports to its owner: the session while the transport is
  * current, the upgrade while it is being probed. A typed handler rather than
@@ -13,13 +20,13 @@ export type TransportFailure = "transport error" | "transport close" | "parse er
  */
 export interface TransportHandler {
   /** A decoded packet arrived. */
-  onPacket(packet: Packet): void;
+  [onPacket](packet: Packet): void;
   /** The transport can take a write now (a poll is waiting, a WebSocket send finished). */
-  onReady(): void;
+  [onReady](): void;
   /** Everything handed to `send` has been written. */
-  onDrain(): void;
+  [onDrain](): void;
   /** The transport is gone; `description` says why, for logs and the "close" event. */
-  onClose(reason: TransportFailure, description?: string): void;
+  [onClose](reason: TransportFailure, description?: string): void;
 }
 
 /** Headers a transport sends, after the server has added CORS, cookies and the "headers" hooks. */
@@ -45,7 +52,7 @@ export interface Transport {
   write(packet: Packet): boolean;
   /** `write` for a message packet, without making a Packet. */
   writeMessage(data: SendData | PreparedMessage): boolean;
-  /** Ends the transport (see CloseMode); reports through `handler.onClose`. Idempotent. */
+  /** Ends the transport (see CloseMode); reports through the handler's `onClose`. Idempotent. */
   close(mode: CloseMode): void;
 }
 
@@ -63,8 +70,8 @@ function ignore(): void {}
 
 /** The handler of a transport nobody owns any more: it drops everything. */
 export const NOOP_HANDLER: TransportHandler = {
-  onPacket: ignore,
-  onReady: ignore,
-  onDrain: ignore,
-  onClose: ignore,
+  [onPacket]: ignore,
+  [onReady]: ignore,
+  [onDrain]: ignore,
+  [onClose]: ignore,
 };

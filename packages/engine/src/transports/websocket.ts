@@ -6,7 +6,7 @@ import type { SendData } from "../socket";
 import type WebSocket from "ws";
 import createDebug from "debug";
 import { binaryFrame, binaryHeader, NO_PREFIX, textFrame } from "./frame";
-import { NOOP_HANDLER, type CloseMode, type Transport, type TransportHandler } from "./transport";
+import { NOOP_HANDLER, onClose, onDrain, onPacket, onReady, type CloseMode, type Transport, type TransportHandler } from "./transport";
 
 const debug = createDebug("duplex:engine:websocket");
 
@@ -36,7 +36,8 @@ const COPY_LIMIT = 16 * 1024;
 
 /**
  * The transport that owns a `ws` WebSocket or a raw socket. As in `ws`
- * itself, the listeners below are defined once at module level and find their
+ * itself, its listeners are defined once, as private static members of the
+ * class (so that they may call its private handlers), and find their
  * transport through this symbol: no closure per connection.
  */
 const kTransport = Symbol("duplex:websocket-transport");
@@ -48,26 +49,9 @@ interface Owned {
 function owner(emitter: object): WebSocketTransport {
   return (emitter as Owned)[kTransport];
 }
-function wsOnMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
-  owner(this).onMessage(data, isBinary);
-}
-function wsOnClose(this: WebSocket, code: number, reason: Buffer): void {
-  owner(this).onSocketClose(code, reason);
-}
-function wsOnError(this: WebSocket, err: WsError): void {
-  owner(this).onSocketError(err);
-}
-function socketOnDrain(this: Duplex): void {
-  owner(this).onSocketDrain();
-}
 
 /** Transports written to by the fast path during this turn: released (and uncorked) together on the next tick. */
 let writtenThisTurn: WebSocketTransport[] = [];
-function releaseWritten(): void {
-  const list = writtenThisTurn;
-  writtenThisTurn = [];
-  for (let i = 0; i < list.length; i++) list[i].release();
-}
 
 /**
  * WebSocket transport on `ws` (engine.io-protocol v4, "WebSocket"): one
@@ -112,6 +96,24 @@ export class WebSocketTransport implements Transport {
   /** The write callback of `send` batches, made on first use (idle sessions never need it). */
   private sentCallback: ((err?: Error | null) => void) | null = null;
 
+  private static wsOnMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    owner(this).onMessage(data, isBinary);
+  }
+  private static wsOnClose(this: WebSocket, code: number, reason: Buffer): void {
+    owner(this).onSocketClose(code, reason);
+  }
+  private static wsOnError(this: WebSocket, err: WsError): void {
+    owner(this).onSocketError(err);
+  }
+  private static socketOnDrain(this: Duplex): void {
+    owner(this).onSocketDrain();
+  }
+  private static releaseWritten(): void {
+    const list = writtenThisTurn;
+    writtenThisTurn = [];
+    for (let i = 0; i < list.length; i++) list[i].release();
+  }
+
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
@@ -119,9 +121,9 @@ export class WebSocketTransport implements Transport {
   ) {
     this.direct = ws.extensions === "";
     (ws as unknown as Owned)[kTransport] = this;
-    ws.on("message", wsOnMessage);
-    ws.on("close", wsOnClose);
-    ws.on("error", wsOnError);
+    ws.on("message", WebSocketTransport.wsOnMessage);
+    ws.on("close", WebSocketTransport.wsOnClose);
+    ws.on("error", WebSocketTransport.wsOnError);
     if (this.direct) (socket as unknown as Owned)[kTransport] = this;
   }
 
@@ -175,15 +177,14 @@ export class WebSocketTransport implements Transport {
     if (this.corkedForTurn) return;
     this.corkedForTurn = true;
     this.socket.cork();
-    if (writtenThisTurn.length === 0) process.nextTick(releaseWritten);
+    if (writtenThisTurn.length === 0) process.nextTick(WebSocketTransport.releaseWritten);
     writtenThisTurn.push(this);
   }
 
-  /** @internal */
-  release(): void {
+  private release(): void {
     this.corkedForTurn = false;
     // What the session buffered meanwhile is written before the uncork, in the same syscall.
-    if (!this.closed && !this.busy && !this.blocked) this.handler.onReady();
+    if (!this.closed && !this.busy && !this.blocked) this.handler[onReady]();
     this.socket.uncork();
   }
 
@@ -246,15 +247,14 @@ export class WebSocketTransport implements Transport {
   private writeFrame(frame: Buffer, done: ((err?: Error | null) => void) | undefined): void {
     if (this.socket.write(frame, done) || this.blocked) return;
     this.blocked = true;
-    this.socket.on("drain", socketOnDrain);
+    this.socket.on("drain", WebSocketTransport.socketOnDrain);
   }
 
-  /** @internal */
-  onSocketDrain(): void {
-    this.socket.off("drain", socketOnDrain);
+  private onSocketDrain(): void {
+    this.socket.off("drain", WebSocketTransport.socketOnDrain);
     if (!this.blocked) return;
     this.blocked = false;
-    if (!this.closed && !this.busy && !this.corkedForTurn) this.handler.onReady();
+    if (!this.closed && !this.busy && !this.corkedForTurn) this.handler[onReady]();
   }
 
   private onSent(err?: Error | null): void {
@@ -264,12 +264,11 @@ export class WebSocketTransport implements Transport {
       return;
     }
     this.busy = false;
-    this.handler.onDrain();
-    if (!this.blocked && !this.corkedForTurn) this.handler.onReady();
+    this.handler[onDrain]();
+    if (!this.blocked && !this.corkedForTurn) this.handler[onReady]();
   }
 
-  /** @internal */
-  onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+  private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     if (this.closed) return;
     // With the default binaryType "nodebuffer", `ws` hands over one Buffer per message.
     const raw = data as Buffer;
@@ -279,28 +278,26 @@ export class WebSocketTransport implements Transport {
       this.finish("parse error", `malformed packet: ${JSON.stringify(raw.subarray(0, 32).toString("latin1"))}`);
       return;
     }
-    this.handler.onPacket(packet);
+    this.handler[onPacket](packet);
   }
 
-  /** @internal */
-  onSocketError(err: WsError): void {
+  private onSocketError(err: WsError): void {
     if (this.closed) return;
     // `ws` has already failed the connection with the right close code (1002, 1007, 1009…).
     const reason = err.code !== undefined && FRAME_ERRORS.has(err.code) ? "parse error" : "transport error";
     this.finish(reason, `${err.code ?? "error"}: ${err.message}`);
   }
 
-  /** @internal */
-  onSocketClose(code: number, reason: Buffer): void {
+  private onSocketClose(code: number, reason: Buffer): void {
     if (this.closed) return;
     this.finish("transport close", `websocket closed with ${code}${reason.length ? ` ${reason.toString()}` : ""}`);
   }
 
   private finish(reason: "transport close" | "transport error" | "parse error", description: string): void {
     this.closed = true;
-    this.ws.off("message", wsOnMessage);
-    if (this.blocked) this.socket.off("drain", socketOnDrain);
+    this.ws.off("message", WebSocketTransport.wsOnMessage);
+    if (this.blocked) this.socket.off("drain", WebSocketTransport.socketOnDrain);
     debug("closed: %s (%s)", reason, description);
-    this.handler.onClose(reason, description);
+    this.handler[onClose](reason, description);
   }
 }
