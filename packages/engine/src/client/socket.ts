@@ -1,8 +1,9 @@
 import { payloadLength, type Packet, type RawData } from "./codec";
-import { pollingWorks, probe, unanswered } from "./diagnose";
+import { pollingWorks, unanswered } from "./diagnose";
 import { Emitter } from "./emitter";
 import { EngineClientError, failure } from "./errors";
-import { diagnoses, failed, worked } from "./fallback";
+import { diagnoseOnce, transportsToTry, webSocketFailed, webSocketFails, webSocketOpened, webSocketWorked } from "./fallback";
+import { holdHandshake, needsCheck, type HandshakeData } from "./handshake";
 import { Heartbeat, type HeartbeatHandler } from "./heartbeat";
 import type { SocketOptions, TransportName } from "./options";
 import { clock, type BinaryType, type Clock, type Platform } from "./platform";
@@ -17,15 +18,7 @@ export type ReadyState = "opening" | "open" | "closing" | "closed";
 /** engine.io-client's close reasons. */
 export type CloseReason = "transport close" | "transport error" | "ping timeout" | "forced close" | "parser error";
 
-/** The open packet's content (engine.io-protocol v4, "Handshake"). */
-export interface HandshakeData {
-  sid: string;
-  upgrades: string[];
-  pingInterval: number;
-  pingTimeout: number;
-  /** Bytes per polling body the server accepts (engine.io ≥ 6.1; older v4 servers omit it). */
-  maxPayload?: number;
-}
+export type { HandshakeData };
 
 export interface SendOptions {
   /** Accepted for engine.io-client compatibility; browsers decide compression themselves. */
@@ -66,9 +59,10 @@ type Outgoing = Packet & { cb?: () => void };
  * package entry (`Socket` of `@duplex/engine/client`), which supplies the
  * platform.
  *
- * It is the handler of its current transport, of its upgrade (upgrade.ts)
- * and of its heartbeat (heartbeat.ts); `readyState` is its one lifecycle
- * field.
+ * It is the handler of its current transport, of its upgrade (upgrade.ts),
+ * and of its heartbeat (heartbeat.ts). What an endpoint taught about
+ * WebSocket is fallback.ts's, the check of an ambiguous open packet
+ * handshake.ts's. `readyState` is its one lifecycle field.
  */
 export class BaseSocket
   extends Emitter<SocketEvents>
@@ -92,8 +86,14 @@ export class BaseSocket
   declare readonly clock: Clock;
   /** The endpoint's http(s) URL, with the query of every request (url.ts). */
   #base: URL;
-  /** Origin and path: names the endpoint in the transport memory (fallback.ts). */
-  #endpointKey: string;
+  /** Origin and path: names the endpoint in what fallback.ts remembers. */
+  #endpoint: string;
+  /** Transports left to try for the first connection. */
+  #transportsLeft: TransportName[];
+  /** A WebSocket of this connection failed before the handshake. */
+  #webSocketFailed = false;
+  /** A polling request of this connection got no answer at all. */
+  #pollingFailed = false;
   /** Packets waiting to leave, with their callbacks; the first `#inFlight` were handed to the transport. */
   #writeBuffer: Outgoing[] = [];
   #inFlight = 0;
@@ -102,13 +102,7 @@ export class BaseSocket
   #heartbeat: Heartbeat;
   /** The upgrade under way, if any. */
   #upgrade?: Upgrade;
-  /** Transports left to try for the first connection. */
-  #transportsLeft: TransportName[];
-  /** A WebSocket of this connection failed before the handshake. */
-  #webSocketFailed = false;
-  /** A polling request of this connection got no answer at all. */
-  #pollingFailed = false;
-  /** Packets that arrived while the open packet is checked (see `#handshake`). */
+  /** Packets that arrived while the open packet is checked (handshake.ts). */
   #held?: Packet[];
   #onBeforeUnload?: () => void;
 
@@ -125,16 +119,9 @@ export class BaseSocket
     this.clock = options.clock || clock;
     this.#heartbeat = new Heartbeat(this.clock, this);
     const base = endpoint(platform.resolve(uri), options);
-    const key = base.origin + base.pathname;
     this.#base = base;
-    this.#endpointKey = key;
-    let transports = options.transports || ["polling", "websocket"];
-    if (options.retryWebSocket) failed.delete(key);
-    if (failed.has(key) && transports.length > 1) transports = transports.filter((name) => name !== "websocket");
-    if (options.rememberUpgrade && worked.has(key) && transports.includes("websocket")) {
-      transports = ["websocket", ...transports.filter((name) => name !== "websocket")];
-    }
-    this.#transportsLeft = transports.slice();
+    this.#endpoint = base.origin + base.pathname;
+    this.#transportsLeft = transportsToTry(this.#endpoint, options);
     if (options.closeOnBeforeunload && typeof addEventListener === "function") {
       this.#onBeforeUnload = () => this.transport.close();
       addEventListener("beforeunload", this.#onBeforeUnload);
@@ -242,7 +229,7 @@ export class BaseSocket
     this.#upgrade = undefined;
     transport.handler = this;
     this.transport = transport;
-    this.#rememberWebSocketWorked();
+    webSocketWorked(this.#endpoint);
     this.emit("upgrade", transport);
     this.#flush();
   }
@@ -250,7 +237,7 @@ export class BaseSocket
   /** Polling goes on; the endpoint is remembered as one where WebSocket fails (fallback.ts). @internal */
   onUpgradeFailed(description: string): void {
     this.#upgrade = undefined;
-    failed.add(this.#endpointKey);
+    webSocketFailed(this.#endpoint);
     this.emit("upgradeError", failure("TRANSPORT_ERROR", "upgrade probe failed", description));
     (this.transport as PollingTransport).resume();
     this.#flush();
@@ -285,7 +272,7 @@ export class BaseSocket
     // where a WebSocket opened before (one that fails now met a server that
     // is down or restarting, not a proxy), nor when polling went unanswered
     // in this very attempt.
-    if (webSocket && !this.#pollingFailed && !worked.has(this.#endpointKey)) {
+    if (webSocket && !this.#pollingFailed && !webSocketOpened(this.#endpoint)) {
       this.#diagnose().then((diagnosis) => {
         if (this.readyState !== "opening") return;
         if (diagnosis === null) this.#fail(pollingWorks(cause));
@@ -296,18 +283,8 @@ export class BaseSocket
     this.#fail(unanswered(cause));
   }
 
-  /**
-   * Asks over HTTP what the endpoint is (see `probe`), once per endpoint in
-   * this page or process: later calls share the answer (fallback.ts).
-   */
   #diagnose(): Promise<EngineClientError | null | undefined> {
-    const key = this.#endpointKey;
-    let diagnosis = diagnoses.get(key);
-    if (diagnosis === undefined) {
-      diagnosis = probe(this.url("polling"), this.opts.extraHeaders);
-      diagnoses.set(key, diagnosis);
-    }
-    return diagnosis;
+    return diagnoseOnce(this.#endpoint, this.url("polling"), this.opts.extraHeaders);
   }
 
   #nextTransport(): void {
@@ -315,26 +292,16 @@ export class BaseSocket
     this.transport = name === "websocket" ? new WebSocketTransport(this, this) : new PollingTransport(this, this);
   }
 
-  #rememberWebSocketWorked(): void {
-    worked.add(this.#endpointKey);
-    failed.delete(this.#endpointKey);
-  }
-
   #handshake(data: HandshakeData): void {
-    // Engine.IO v3 servers and v4 ones older than engine.io 6.1 both omit
-    // maxPayload; only a v3 one answers a polling handshake with a
-    // length-prefixed payload. Ask before opening.
-    if (this.transport.name !== "websocket" || data.maxPayload) {
+    if (!needsCheck(this.transport.name, data)) {
       this.#open(data);
       return;
     }
-    const held: Packet[] = [];
-    this.#held = held;
-    this.#diagnose().then((diagnosis) => {
+    this.#held = holdHandshake(this.#diagnose(), (refusal, held) => {
       this.#held = undefined;
       if (this.readyState !== "opening") return;
-      if (diagnosis?.code === "UNSUPPORTED_PROTOCOL_VERSION") {
-        this.#fail(diagnosis);
+      if (refusal) {
+        this.#fail(refusal);
         return;
       }
       this.#open(data);
@@ -345,13 +312,13 @@ export class BaseSocket
   #open(data: HandshakeData): void {
     const options = this.opts;
     const transport = this.transport;
-    const key = this.#endpointKey;
+    const endpoint = this.#endpoint;
     this.id = data.sid;
     this.#maxPayload = data.maxPayload || 0;
-    if (transport.name === "websocket") this.#rememberWebSocketWorked();
-    else if (this.#webSocketFailed) failed.add(key);
+    if (transport.name === "websocket") webSocketWorked(endpoint);
+    else if (this.#webSocketFailed) webSocketFailed(endpoint);
     this.upgrades = (data.upgrades || []).filter(
-      (name) => name === "websocket" && (options.transports || [name]).includes(name) && !failed.has(key),
+      (name) => name === "websocket" && (options.transports || [name]).includes(name) && !webSocketFails(endpoint),
     );
     this.emit("handshake", data);
     this.readyState = "open";
