@@ -11,7 +11,7 @@ import { build } from "esbuild";
  */
 const SRC = join(__dirname, "../../src/client");
 /** min+gzip bytes duplex.min.js may take. */
-const CEILING = 9300;
+const CEILING = 9400;
 
 async function bundle(entry: string, platform: "browser" | "node"): Promise<string> {
   const out = await build({
