@@ -10,9 +10,9 @@
 // Workers whose adapter forwards requests (forwardRequests) need no sticky
 // router at all; with this one too, each tells its tag (the start of every
 // sid it opens) along with its sids, and the primary routes by tag: a sid of
-// a known worker goes to it even before its own announcement, and a sid of
-// no worker of this primary (another machine's) goes to any worker at once,
-// which forwards it.
+// a known worker goes to it even before its own announcement, and any other
+// sid (another machine's, or one of a worker that has not told its tag yet)
+// goes to any worker at once, which forwards it.
 import cluster, { type Worker } from "node:cluster";
 import type { Server as HttpServer } from "node:http";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
@@ -110,7 +110,7 @@ export function setupPrimary(opts: PrimaryOptions = {}): NetServer {
       if (sid === undefined) return handOver(socket, head, roundRobin());
       const owner = owners.get(sid) ?? tagOwners.get(sid.slice(0, TAG_LENGTH));
       if (owner !== undefined) return handOver(socket, head, owner);
-      // The workers forward: a sid of none of them is another machine's, and any worker passes it on.
+      // The workers forward: whichever worker gets a sid of none of the known tags passes it on.
       if (tagOwners.size > 0) return handOver(socket, head, roundRobin());
       // The worker's announcement may still be on its way (it races the handshake response).
       const waiters = waiting.get(sid) ?? new Set<(worker: Worker) => void>();
