@@ -6,9 +6,18 @@
 // and hands the socket (and those bytes) to the worker owning that sid;
 // handshakes (no sid yet) go round-robin. Workers tell the primary which sids
 // they own. Workers share broadcasts through the Redis adapter.
+//
+// Workers whose adapter forwards requests (forwardRequests) need no sticky
+// router at all; with this one too, each tells its tag (the start of every
+// sid it opens) along with its sids, and the primary routes by tag: a sid of
+// a known worker goes to it even before its own announcement, and any other
+// sid (another machine's, or one of a worker that has not told its tag yet)
+// goes to any worker at once, which forwards it.
 import cluster, { type Worker } from "node:cluster";
 import type { Server as HttpServer } from "node:http";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
+import { RequestForwarder } from "./forwarding";
+import { TAG_LENGTH } from "./node-directory";
 
 const CONNECTION = "duplex:sticky:connection";
 const OWN = "duplex:sticky:own";
@@ -17,6 +26,8 @@ const DROP = "duplex:sticky:drop";
 interface StickyMessage {
   type: typeof CONNECTION | typeof OWN | typeof DROP;
   sid?: string;
+  /** With OWN, from a worker that forwards requests: the tag its sids start with. */
+  tag?: string;
   data?: string;
 }
 
@@ -28,7 +39,11 @@ export function sidOf(head: Buffer): string | undefined {
 }
 
 export interface PrimaryOptions {
-  /** ms a request for a sid not yet announced by its worker waits for the announcement. Default 1000. */
+  /**
+   * ms a request for a sid not yet announced by its worker waits for the
+   * announcement. Default 1000. Not waited once the workers forward
+   * requests: a sid is then routed by its tag.
+   */
   unknownSidWait?: number;
 }
 
@@ -50,6 +65,8 @@ export interface PrimaryOptions {
  */
 export function setupPrimary(opts: PrimaryOptions = {}): NetServer {
   const owners = new Map<string, Worker>();
+  // Each forwarding worker's tag: every sid it opens starts with it.
+  const tagOwners = new Map<string, Worker>();
   // Every connection waiting for a sid's announcement: a client's first poll
   // and its CONNECT (a POST) go out at once, so two can wait for one sid.
   const waiting = new Map<string, Set<(worker: Worker) => void>>();
@@ -59,6 +76,7 @@ export function setupPrimary(opts: PrimaryOptions = {}): NetServer {
   cluster.on("message", (worker: Worker, msg: StickyMessage) => {
     if (msg?.type === OWN && msg.sid) {
       owners.set(msg.sid, worker);
+      if (typeof msg.tag === "string" && msg.tag.length === TAG_LENGTH) tagOwners.set(msg.tag, worker);
       const waiters = waiting.get(msg.sid);
       waiting.delete(msg.sid);
       for (const handTo of waiters ?? []) handTo(worker);
@@ -68,6 +86,7 @@ export function setupPrimary(opts: PrimaryOptions = {}): NetServer {
   });
   cluster.on("exit", (worker: Worker) => {
     for (const [sid, owner] of owners) if (owner === worker) owners.delete(sid);
+    for (const [tag, owner] of tagOwners) if (owner === worker) tagOwners.delete(tag);
   });
 
   const roundRobin = (): Worker | undefined => {
@@ -89,8 +108,10 @@ export function setupPrimary(opts: PrimaryOptions = {}): NetServer {
       socket.pause();
       const sid = sidOf(head);
       if (sid === undefined) return handOver(socket, head, roundRobin());
-      const owner = owners.get(sid);
+      const owner = owners.get(sid) ?? tagOwners.get(sid.slice(0, TAG_LENGTH));
       if (owner !== undefined) return handOver(socket, head, owner);
+      // The workers forward: whichever worker gets a sid of none of the known tags passes it on.
+      if (tagOwners.size > 0) return handOver(socket, head, roundRobin());
       // The worker's announcement may still be on its way (it races the handshake response).
       const waiters = waiting.get(sid) ?? new Set<(worker: Worker) => void>();
       const handTo = (worker: Worker) => {
@@ -113,6 +134,8 @@ export function setupPrimary(opts: PrimaryOptions = {}): NetServer {
 export interface StickyServer {
   readonly httpServer: HttpServer | undefined;
   readonly engine: {
+    /** Set by the Redis adapter when it forwards requests. */
+    readonly forwarder?: unknown;
     on(event: "connection", listener: (conn: { id: string; once(event: "close", listener: () => void): unknown }) => void): unknown;
   };
 }
@@ -141,7 +164,9 @@ export function setupWorker(io: StickyServer): () => void {
   process.on("message", onMessage);
   http.prependListener("request", onRequest);
   io.engine.on("connection", (conn) => {
-    process.send?.({ type: OWN, sid: conn.id } satisfies StickyMessage);
+    const forwarder = io.engine.forwarder;
+    const tag = forwarder instanceof RequestForwarder ? forwarder.tag : undefined;
+    process.send?.({ type: OWN, sid: conn.id, tag } satisfies StickyMessage);
     conn.once("close", () => process.send?.({ type: DROP, sid: conn.id } satisfies StickyMessage));
   });
   return () => {

@@ -12,6 +12,7 @@ import { Agent as HttpsAgent } from "node:https";
 import type { Duplex } from "node:stream";
 import createDebug from "debug";
 import { FORWARDED_HEADER, forwardRequest, relayUpgrade, type ForwardFailure, type ForwardTarget } from "./forward-proxy";
+import { listenOnLoopback, LOOPBACK, type LoopbackListener, type PublicServer } from "./loopback";
 import { isHttpAddress, NodeDirectory, TAG_LENGTH } from "./node-directory";
 import type { RedisClientLike, RedisSubscriberLike } from "./redis";
 
@@ -23,6 +24,10 @@ export interface ForwardRequestsOptions {
    * Where the other nodes reach this node's HTTP server (the one Duplex is
    * attached to), as `http://host:port`: an address inside the cluster,
    * not the public one. Never sent to clients.
+   *
+   * `"loopback"` for processes of one machine that share a public port
+   * (Node's `cluster` workers): each also listens on a port of its own on
+   * 127.0.0.1, serving the same requests, and announces that one.
    */
   address: string;
   /** ms to get a connection to the node holding a session before answering 504. Default 2000. */
@@ -33,7 +38,7 @@ export interface ForwardRequestsOptions {
 export class ForwardingError extends Error {
   override name = "ForwardingError";
   constructor(
-    readonly code: "INVALID_FORWARD_ADDRESS" | "FORWARDING_WITHOUT_ENGINE" | "FORWARDING_ENGINE_TAKEN",
+    readonly code: "INVALID_FORWARD_ADDRESS" | "FORWARDING_WITHOUT_ENGINE" | "FORWARDING_ENGINE_TAKEN" | "LOOPBACK_LISTEN_FAILED",
     message: string,
   ) {
     super(message);
@@ -52,6 +57,11 @@ interface ForwardingAdapter {
   readonly nsp: object;
   listenerCount(event: "error"): number;
   emit(event: "error", err: Error): boolean;
+}
+
+/** The HTTP server the adapter's server is attached to. */
+function httpServerOf(adapter: ForwardingAdapter): PublicServer | undefined {
+  return (adapter.nsp as { server?: { httpServer?: PublicServer } }).server?.httpServer;
 }
 
 function engineOf(adapter: ForwardingAdapter): ForwardingEngine | undefined {
@@ -79,17 +89,24 @@ export class RequestForwarder {
   private readonly connectTimeout: number;
   private readonly adapters = new Set<ForwardingAdapter>();
   private engine: ForwardingEngine | null = null;
+  /** The address given, or {@link LOOPBACK}. */
+  private readonly address: string;
+  private loopback: LoopbackListener | null = null;
 
   constructor(pub: RedisClientLike, sub: RedisSubscriberLike, opts: ForwardRequestsOptions, settings: ForwarderSettings) {
-    if (!isHttpAddress(opts.address)) {
-      throw new ForwardingError("INVALID_FORWARD_ADDRESS", `forwardRequests.address must be an http:// or https:// URL where the other nodes reach this one; got ${JSON.stringify(opts.address)}`);
+    if (opts.address !== LOOPBACK && !isHttpAddress(opts.address)) {
+      throw new ForwardingError(
+        "INVALID_FORWARD_ADDRESS",
+        `forwardRequests.address must be an http:// or https:// URL where the other nodes reach this one, or "${LOOPBACK}"; got ${JSON.stringify(opts.address)}`,
+      );
     }
+    this.address = opts.address;
     this.connectTimeout = opts.connectTimeout ?? 2000;
-    this.agent = new URL(opts.address).protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    const https = opts.address !== LOOPBACK && new URL(opts.address).protocol === "https:";
+    this.agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.directory = new NodeDirectory(pub, sub, {
       // Namespace channels are `<key>#/<name>#`: this one cannot collide with them.
       channel: `${settings.key ?? "duplex"}#nodes#`,
-      address: opts.address,
       sharded: settings.sharded ?? false,
       // The adapter's heartbeat defaults.
       interval: settings.heartbeatInterval ?? 5000,
@@ -124,7 +141,7 @@ export class RequestForwarder {
         this.reportError(new ForwardingError("FORWARDING_WITHOUT_ENGINE", "forwardRequests: the server has no engine; attach it to its HTTP server when creating it (new Server(httpServer, opts))"));
         return;
       }
-      this.start(engine);
+      this.start(engine, httpServerOf(adapter));
     });
   }
 
@@ -135,18 +152,34 @@ export class RequestForwarder {
     if (this.engine.forwarder === this) this.engine.forwarder = null;
     this.engine = null;
     this.agent.destroy();
+    this.loopback?.close();
+    this.loopback = null;
     return this.directory.stop();
   }
 
-  private start(engine: ForwardingEngine): void {
+  private start(engine: ForwardingEngine, httpServer: PublicServer | undefined): void {
     if (engine.forwarder !== null && engine.forwarder !== undefined) {
       this.reportError(new ForwardingError("FORWARDING_ENGINE_TAKEN", "forwardRequests: this server's engine already forwards for another createAdapter(); use one adapter factory per server"));
       return;
     }
     this.engine = engine;
     engine.forwarder = this;
-    void this.directory.start();
     debug("forwarding on, tag %s", this.directory.tag);
+    if (this.address !== LOOPBACK) {
+      void this.directory.start(this.address);
+      return;
+    }
+    // An engine is attached to an HTTP server: the server has one.
+    listenOnLoopback(httpServer as PublicServer).then(
+      (loopback) => {
+        // Released while the port was being opened.
+        if (this.engine !== engine) return loopback.close();
+        this.loopback = loopback;
+        debug("loopback listener at %s", loopback.address);
+        void this.directory.start(loopback.address);
+      },
+      (err: Error) => this.reportError(new ForwardingError("LOOPBACK_LISTEN_FAILED", `forwardRequests: cannot listen on 127.0.0.1: ${err.message}`)),
+    );
   }
 
   private checkSameEngine(adapter: ForwardingAdapter): void {

@@ -47,8 +47,6 @@ export function isHttpAddress(address: unknown): address is string {
 export interface DirectoryOptions {
   /** The Redis channel every node of the cluster announces itself on. */
   channel: string;
-  /** Where the other nodes reach this one. */
-  address: string;
   sharded: boolean;
   /** ms between two announcements. */
   interval: number;
@@ -75,6 +73,8 @@ export class NodeDirectory {
   private state: "new" | "open" | "closed" = "new";
   private timer: NodeJS.Timeout | undefined;
   private lastEcho = 0;
+  /** Where the other nodes reach this one, known from {@link start} on. */
+  private address = "";
   private readonly onMessage: BufferListener = (message) => this.receive(message);
 
   constructor(
@@ -99,9 +99,11 @@ export class NodeDirectory {
     this.addresses.delete(tag);
   }
 
-  async start(): Promise<void> {
+  /** Starts announcing `address` (where the other nodes reach this one) and listening to theirs. */
+  async start(address: string): Promise<void> {
     if (this.state !== "new") return;
     this.state = "open";
+    this.address = address;
     try {
       await (this.opts.sharded ? this.sub.sSubscribe([this.opts.channel], this.onMessage, true) : this.sub.subscribe([this.opts.channel], this.onMessage, true));
     } catch (err) {
@@ -128,7 +130,7 @@ export class NodeDirectory {
   }
 
   private announce(type: AnnouncementType): void {
-    const announcement: Announcement = { v: 1, type, tag: this.tag, address: this.opts.address };
+    const announcement: Announcement = { v: 1, type, tag: this.tag, address: this.address };
     this.pub.sendCommand([this.opts.sharded ? "SPUBLISH" : "PUBLISH", this.opts.channel, JSON.stringify(announcement)]).catch(this.opts.onError);
   }
 

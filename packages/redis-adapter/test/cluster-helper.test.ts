@@ -1,6 +1,7 @@
 // setupPrimary()/setupWorker(): a Node cluster of two workers behind the
 // primary's sticky router, clients on HTTP long-polling only (every request
-// of a session must reach the worker that owns it).
+// of a session must reach the worker that owns it), with and without
+// forwardRequests on in the workers.
 import { fork, type ChildProcess } from "node:child_process";
 import { sidOf } from "@duplex/redis-adapter";
 import { startRedis, type RedisServer } from "./support/redis";
@@ -11,22 +12,27 @@ jest.setTimeout(60_000);
 
 let redis: RedisServer;
 let built: ReturnType<typeof bundle>;
-let primary: ChildProcess;
-let port: number;
+const primaries: ChildProcess[] = [];
+
+/** The fixture's primary (setupPrimary) and its two workers; resolves with the public port. */
+async function startPrimary(forward: boolean): Promise<number> {
+  const primary = fork(built.file, [], { env: { ...process.env, DUPLEX_CLUSTER: JSON.stringify({ redis: redis.url, forward }) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  primaries.push(primary);
+  return new Promise<number>((resolve, reject) => {
+    primary.once("exit", (code) => reject(new Error(`primary exited (${code})`)));
+    primary.on("message", (msg: { ready?: boolean; port: number }) => msg.ready && resolve(msg.port));
+  });
+}
 
 beforeAll(async () => {
   built = bundle("cluster.ts");
   redis = await startRedis();
-  primary = fork(built.file, [], { env: { ...process.env, DUPLEX_CLUSTER: JSON.stringify({ redis: redis.url }) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  port = await new Promise<number>((resolve, reject) => {
-    primary.once("exit", (code) => reject(new Error(`primary exited (${code})`)));
-    primary.on("message", (msg: { ready?: boolean; port: number }) => msg.ready && resolve(msg.port));
-  });
 });
 
 afterAll(async () => {
   closeAllClients();
-  if (primary && primary.exitCode === null) {
+  for (const primary of primaries) {
+    if (primary.exitCode !== null) continue;
     const exited = new Promise((r) => primary.once("exit", r));
     primary.kill("SIGTERM");
     await exited;
@@ -40,7 +46,11 @@ test("sidOf reads the sid of the request line only", () => {
   expect(sidOf(Buffer.from("GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nX: ?sid=zzz\r\n\r\n"))).toBeUndefined();
 });
 
-test("polling clients spread over both workers, stay on theirs, and share broadcasts", async () => {
+test.each([
+  ["", false],
+  [', with forwardRequests { address: "loopback" } on too (the primary then routes by tag)', true],
+])("polling clients spread over both workers, stay on theirs, and share broadcasts%s", async (_title, forward) => {
+  const port = await startPrimary(forward);
   const clients: Client[] = await Promise.all(
     Array.from({ length: 6 }, () => connect(`http://127.0.0.1:${port}`, { transports: ["polling"] })),
   );

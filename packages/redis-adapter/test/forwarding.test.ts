@@ -59,7 +59,8 @@ async function redisClient(): Promise<Client> {
   return client;
 }
 
-async function startNode(key: string, serverOpts: ConstructorParameters<typeof Server>[1] = {}): Promise<TestNode> {
+/** A node listening on its own port; `forwardAddress` is the one it announces (its own URL by default). */
+async function startNode(key: string, serverOpts: ConstructorParameters<typeof Server>[1] = {}, forwardAddress?: string): Promise<TestNode> {
   const pub = await redisClient();
   const sub = await redisClient();
   const port = await freePort();
@@ -69,7 +70,7 @@ async function startNode(key: string, serverOpts: ConstructorParameters<typeof S
     pingInterval: PING_INTERVAL,
     pingTimeout: PING_TIMEOUT,
     ...serverOpts,
-    adapter: createAdapter(pub, sub, { key, heartbeatInterval: 100, heartbeatTimeout: HEARTBEAT_TIMEOUT, forwardRequests: { address, connectTimeout: CONNECT_TIMEOUT } }),
+    adapter: createAdapter(pub, sub, { key, heartbeatInterval: 100, heartbeatTimeout: HEARTBEAT_TIMEOUT, forwardRequests: { address: forwardAddress ?? address, connectTimeout: CONNECT_TIMEOUT } }),
   });
   await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
   const errors: TestNode["errors"] = [];
@@ -291,4 +292,40 @@ test("Redis down: forwarded polls still reach their session, nothing hangs, the 
   } finally {
     await redis.start();
   }
+});
+
+describe('address "loopback"', () => {
+  /** The address a node announced, as another node knows it. */
+  const announcedBy = (node: TestNode, from: TestNode) =>
+    (from.io.engine.forwarder as unknown as { directory: { addressOf(tag: string): string | undefined } }).directory.addressOf(node.forwarder.tag);
+
+  test("each node announces a 127.0.0.1 port of its own, serving the same requests as its public one; closing the server closes it", async () => {
+    const a = await startNode("fw-loopback", {}, "loopback");
+    const b = await startNode("fw-loopback", {}, "loopback");
+    await until(() => a.forwarder.nodeCount === 1 && b.forwarder.nodeCount === 1, LATE, "both nodes know each other's loopback address");
+    const loopbackOfA = announcedBy(a, b)!;
+    expect(loopbackOfA).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(loopbackOfA).not.toBe(a.url);
+    expect(announcedBy(b, a)).not.toBe(loopbackOfA);
+    // A session opened on A's public port, used through B's, which forwards to A's loopback port.
+    const sid = await handshake(a);
+    const post = await fetch(`${b.url}${POLL}&sid=${sid}`, { method: "POST", body: "40" });
+    expect([post.status, await post.text()]).toEqual([200, "ok"]);
+    const poll = await fetch(`${b.url}${POLL}&sid=${sid}`);
+    expect((await poll.text()).startsWith("40{")).toBe(true);
+    expect([a.io.engine.clientsCount, b.io.engine.clientsCount]).toEqual([1, 0]);
+    expect(b.errors).toEqual([]);
+    // The loopback port is a door to the same server: a handshake there opens a session on A.
+    const direct = await fetch(`${loopbackOfA}${POLL}`);
+    expect(direct.status).toBe(200);
+    expect(a.io.engine.clientsCount).toBe(2);
+    await a.io.close();
+    await expect(fetch(`${loopbackOfA}${POLL}`)).rejects.toThrow();
+  });
+
+  test("an address that is neither a URL nor \"loopback\" is refused at once (INVALID_FORWARD_ADDRESS)", async () => {
+    const pub = await redisClient();
+    const sub = await redisClient();
+    expect(() => createAdapter(pub, sub, { forwardRequests: { address: "loopbak" } })).toThrow(expect.objectContaining({ code: "INVALID_FORWARD_ADDRESS" }));
+  });
 });

@@ -102,3 +102,26 @@ test("a request for an announced sid goes to its worker at once", async () => {
   await within(handedAll(1), LATE, "the request handed to the owner");
   expect(clock.ms()).toBeLessThan(UNKNOWN_SID_WAIT);
 });
+
+describe("workers that forward requests announce their tag", () => {
+  const TAG = "wOrKeR-1";
+
+  test("a sid starting with a worker's tag goes to it at once, before the sid itself is announced", async () => {
+    const { worker, handedAll } = standInWorker();
+    cluster.emit("message", worker, { type: "duplex:sticky:own", sid: `${TAG}first`, tag: TAG });
+    const clock = stopwatch();
+    request(port(), `${TAG}second`);
+    await within(handedAll(1), LATE, "the request handed to the tag's worker");
+    expect(clock.ms()).toBeLessThan(UNKNOWN_SID_WAIT);
+  });
+
+  test("a sid whose tag is no worker's goes round-robin at once, not after unknownSidWait", async () => {
+    const { worker } = standInWorker();
+    cluster.emit("message", worker, { type: "duplex:sticky:own", sid: `${TAG}first`, tag: TAG });
+    // No worker exists in this process, so round-robin finds none and the primary drops the connection.
+    const clock = stopwatch();
+    const { closed } = request(port(), "elsewhr-another-machine");
+    await within(closed, LATE, "the connection is handed on (dropped)");
+    expect(clock.ms()).toBeLessThan(UNKNOWN_SID_WAIT);
+  });
+});
