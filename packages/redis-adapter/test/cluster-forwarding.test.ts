@@ -5,10 +5,11 @@
 // passes a request of another worker's session to that worker's own
 // 127.0.0.1 port; without it, such a request is refused ("Session ID unknown").
 import { fork, type ChildProcess } from "node:child_process";
-import { io as ioClient, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { freePort, startRedis, type RedisServer } from "./support/redis";
 import { bundle, until } from "./support/nodes";
 import { quiet } from "../../../test-support/timing";
+import { connected, countedClient, newTally, type Tally } from "./support/counted-clients";
 
 jest.setTimeout(40_000);
 
@@ -77,37 +78,6 @@ async function startPrimary(key: string, forward: boolean): Promise<Primary> {
   };
 }
 
-interface Tally {
-  connectErrors: string[];
-  disconnects: string[];
-  acksSent: number;
-  /** Emitted, neither answered nor timed out yet. */
-  acksPending: number;
-  acksLost: number;
-}
-
-const newTally = (): Tally => ({ connectErrors: [], disconnects: [], acksSent: 0, acksPending: 0, acksLost: 0 });
-
-/** A client whose failures are counted in `tally`; it never reconnects, so a failure shows. */
-function client(url: string, polling: boolean, tally: Tally): Socket & { ticks: number[] } {
-  const socket = ioClient(url, { forceNew: true, reconnection: false, ...(polling ? { transports: ["polling"] } : {}) }) as Socket & { ticks: number[] };
-  socket.ticks = [];
-  socket.on("tick", (n: number) => socket.ticks.push(n));
-  socket.on("connect_error", (err) => tally.connectErrors.push(err.message));
-  socket.on("disconnect", (reason) => {
-    if (reason !== "io client disconnect") tally.disconnects.push(reason);
-  });
-  return socket;
-}
-
-function connected(socket: Socket): Promise<boolean> {
-  if (socket.connected) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    socket.once("connect", () => resolve(true));
-    socket.once("connect_error", () => resolve(false));
-  });
-}
-
 /** Every client emits acked messages, and the workers broadcast in turn, for `ms`; returns the broadcasts sent. */
 async function exercise(primary: Primary, clients: Socket[], tally: Tally, ms: number): Promise<number> {
   const emitters = clients.map((socket, i) => {
@@ -156,7 +126,7 @@ describe("Node cluster, shared port, no sticky router", () => {
   test(`forwardRequests "loopback": ${POLLING_CLIENTS} polling and ${DEFAULT_CLIENTS} default clients for ${RUN_MS / 1000} s, nothing refused, lost or dropped`, async () => {
     const primary = await startPrimary("shared-on", true);
     const tally = newTally();
-    const clients = Array.from({ length: POLLING_CLIENTS + DEFAULT_CLIENTS }, (_, i) => client(primary.url, i < POLLING_CLIENTS, tally));
+    const clients = Array.from({ length: POLLING_CLIENTS + DEFAULT_CLIENTS }, (_, i) => countedClient(primary.url, i < POLLING_CLIENTS, tally));
     try {
       expect(await Promise.all(clients.map(connected))).toEqual(clients.map(() => true));
       const ticks = await exercise(primary, clients, tally, RUN_MS);
@@ -189,7 +159,7 @@ describe("Node cluster, shared port, no sticky router", () => {
   test("forwardRequests off: polling sessions break, their requests land on workers that do not hold them", async () => {
     const primary = await startPrimary("shared-off", false);
     const tally = newTally();
-    const clients = Array.from({ length: 20 }, () => client(primary.url, true, tally));
+    const clients = Array.from({ length: 20 }, () => countedClient(primary.url, true, tally));
     try {
       await Promise.all(clients.map(connected));
       await exercise(primary, clients, tally, 2000);

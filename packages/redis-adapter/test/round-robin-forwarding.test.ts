@@ -2,11 +2,12 @@
 // affinity cookie): every request of a polling session may land on any node.
 // With forwardRequests, a node passes a request for another node's session to
 // that node; without it, such a request is refused ("Session ID unknown").
-import { io as ioClient, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { startRedis, freePort, type RedisServer } from "./support/redis";
 import { bundle, startNode, until, untilPeers, type NodeProcess } from "./support/nodes";
 import { startNginx, roundRobinConf, type Nginx } from "./support/nginx";
 import { quiet } from "../../../test-support/timing";
+import { connected, countedClient, newTally, type Tally } from "./support/counted-clients";
 
 jest.setTimeout(40_000);
 
@@ -81,42 +82,6 @@ async function startCluster(key: string, forward: boolean): Promise<Cluster> {
   };
 }
 
-interface Tally {
-  connectErrors: string[];
-  disconnects: string[];
-  acksSent: number;
-  /** Emitted, neither answered nor timed out yet. */
-  acksPending: number;
-  acksLost: number;
-  /** Acks answered out of the order they were asked. */
-  acksOutOfOrder: number;
-}
-
-/** A client whose failures are counted in `tally`; it never reconnects, so a failure shows. */
-function client(url: string, polling: boolean, tally: Tally, token: string): Socket & { ticks: number[] } {
-  const socket = ioClient(url, {
-    forceNew: true,
-    reconnection: false,
-    auth: { token },
-    ...(polling ? { transports: ["polling"] } : {}),
-  }) as Socket & { ticks: number[] };
-  socket.ticks = [];
-  socket.on("tick", (n: number) => socket.ticks.push(n));
-  socket.on("connect_error", (err) => tally.connectErrors.push(err.message));
-  socket.on("disconnect", (reason) => {
-    if (reason !== "io client disconnect") tally.disconnects.push(reason);
-  });
-  return socket;
-}
-
-function connected(socket: Socket): Promise<boolean> {
-  if (socket.connected) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    socket.once("connect", () => resolve(true));
-    socket.once("connect_error", () => resolve(false));
-  });
-}
-
 /** Every client emits acked messages and every node broadcasts, for `ms`. */
 async function exercise(cluster: Cluster, clients: Socket[], tally: Tally, ms: number): Promise<number> {
   const lastAck = new Map<Socket, number>();
@@ -166,7 +131,7 @@ async function exercise(cluster: Cluster, clients: Socket[], tally: Tally, ms: n
 
 describe("forwardRequests on: plain round-robin", () => {
   let cluster: Cluster;
-  const tally: Tally = { connectErrors: [], disconnects: [], acksSent: 0, acksPending: 0, acksLost: 0, acksOutOfOrder: 0 };
+  const tally = newTally();
   const clients: Array<Socket & { ticks: number[] }> = [];
 
   beforeAll(async () => {
@@ -179,7 +144,7 @@ describe("forwardRequests on: plain round-robin", () => {
   });
 
   test(`${POLLING_CLIENTS} polling and ${DEFAULT_CLIENTS} default clients for ${RUN_MS / 1000} s: nothing refused, lost or dropped`, async () => {
-    for (let i = 0; i < POLLING_CLIENTS + DEFAULT_CLIENTS; i++) clients.push(client(cluster.url, i < POLLING_CLIENTS, tally, `t${i}`));
+    for (let i = 0; i < POLLING_CLIENTS + DEFAULT_CLIENTS; i++) clients.push(countedClient(cluster.url, i < POLLING_CLIENTS, tally, { token: `t${i}` }));
     expect(await Promise.all(clients.map(connected))).toEqual(clients.map(() => true));
     const ticks = await exercise(cluster, clients, tally, RUN_MS);
     const all = Array.from({ length: ticks }, (_, i) => i + 1);
@@ -240,8 +205,8 @@ describe("forwardRequests off: plain round-robin", () => {
   });
 
   test("polling sessions break: requests land on nodes that do not hold them", async () => {
-    const tally: Tally = { connectErrors: [], disconnects: [], acksSent: 0, acksPending: 0, acksLost: 0, acksOutOfOrder: 0 };
-    for (let i = 0; i < 20; i++) clients.push(client(cluster.url, true, tally, `t${i}`));
+    const tally = newTally();
+    for (let i = 0; i < 20; i++) clients.push(countedClient(cluster.url, true, tally, { token: `t${i}` }));
     await Promise.all(clients.map(connected));
     await exercise(cluster, clients, tally, 2000);
     const unknownSid = await Promise.all(cluster.nodes.map((n) => n.run<number>("return state.unknownSid")));

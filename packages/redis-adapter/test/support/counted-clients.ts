@@ -1,0 +1,45 @@
+// socket.io-client 4.8.4 clients whose every failure is counted, for the
+// tests that run many clients through several nodes and expect none.
+import { io as ioClient, type Socket } from "socket.io-client";
+
+export interface Tally {
+  connectErrors: string[];
+  disconnects: string[];
+  acksSent: number;
+  /** Emitted, neither answered nor timed out yet. */
+  acksPending: number;
+  acksLost: number;
+  /** Acks answered out of the order they were asked. */
+  acksOutOfOrder: number;
+}
+
+export const newTally = (): Tally => ({ connectErrors: [], disconnects: [], acksSent: 0, acksPending: 0, acksLost: 0, acksOutOfOrder: 0 });
+
+/** A socket that keeps the numbers of the "tick" broadcasts it received. */
+export type CountedClient = Socket & { ticks: number[] };
+
+/** A client whose failures are counted in `tally`; it never reconnects, so a failure shows. */
+export function countedClient(url: string, polling: boolean, tally: Tally, auth?: Record<string, string>): CountedClient {
+  const socket = ioClient(url, {
+    forceNew: true,
+    reconnection: false,
+    ...(auth ? { auth } : {}),
+    ...(polling ? { transports: ["polling"] } : {}),
+  }) as CountedClient;
+  socket.ticks = [];
+  socket.on("tick", (n: number) => socket.ticks.push(n));
+  socket.on("connect_error", (err) => tally.connectErrors.push(err.message));
+  socket.on("disconnect", (reason) => {
+    if (reason !== "io client disconnect") tally.disconnects.push(reason);
+  });
+  return socket;
+}
+
+/** Resolves true once the socket is connected, false at its connect error. */
+export function connected(socket: Socket): Promise<boolean> {
+  if (socket.connected) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    socket.once("connect", () => resolve(true));
+    socket.once("connect_error", () => resolve(false));
+  });
+}
