@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type WebSocket from "ws";
+import { until as waitUntil } from "../../../test-support/until";
 import { attach, type EngineOptions, type EngineServer, type EngineSocket } from "@duplex/engine";
 
 export interface Harness {
@@ -120,4 +121,9 @@ export function opened(ws: WebSocket): Promise<void> {
 /** The next text frame the WebSocket receives. */
 export function nextFrame(ws: WebSocket): Promise<string> {
   return new Promise((resolve) => ws.once("message", (data) => resolve(String(data))));
+}
+
+/** Resolves once `done()` holds, checking every 10 ms; rejects after `ms` (10 s unless told). */
+export function until(done: () => boolean, ms = 10000): Promise<void> {
+  return waitUntil(done, ms);
 }

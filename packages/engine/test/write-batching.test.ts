@@ -4,7 +4,7 @@
 import type { Socket as NetSocket } from "node:net";
 import WebSocket from "ws";
 import type { EngineSocket } from "@duplex/engine";
-import { startEngine, type Harness } from "./helpers";
+import { startEngine, until, type Harness } from "./helpers";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -36,18 +36,6 @@ function recordWrites(harness: Harness): string[] {
     };
   });
   return writes;
-}
-
-function until(done: () => boolean, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (done()) resolve();
-      else if (Date.now() > deadline) reject(new Error("timed out"));
-      else setTimeout(check, 2);
-    };
-    check();
-  });
 }
 
 async function open(): Promise<{ ws: WebSocket; socket: EngineSocket; messages: string[]; writes: string[] }> {

@@ -4,7 +4,7 @@
 import WebSocket from "ws";
 import { PreparedMessage, type EngineOptions, type EngineSocket } from "@duplex/engine";
 import { binaryFrame, binaryHeader, NO_PREFIX, textFrame } from "../src/transports/frame";
-import { startEngine, type Harness } from "./helpers";
+import { startEngine, until, type Harness } from "./helpers";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -27,18 +27,6 @@ async function session(
   await until(() => frames.length >= 1); // the open packet
   frames.length = 0;
   return { ws, socket, frames };
-}
-
-function until(done: () => boolean, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (done()) resolve();
-      else if (Date.now() > deadline) reject(new Error("timed out"));
-      else setTimeout(check, 2);
-    };
-    check();
-  });
 }
 
 // `ws` exports its Sender (and the static `Sender.frame`) at runtime; @types/ws does not declare it.
