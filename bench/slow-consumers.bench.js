@@ -29,6 +29,7 @@ const RATE = Number(process.env.RATE || 5_000_000);
 const MESSAGE = Number(process.env.MESSAGE || 1024);
 const SERVERS = (process.env.SERVERS || "duplex,socketio").split(",");
 const STUCK = process.env.STUCK !== "0";
+const TRACE = process.env.TRACE === "1";
 const LABEL = { duplex: "duplex", socketio: "socket.io" };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -148,6 +149,7 @@ async function run(kind) {
     while (Date.now() < start + seconds * 1000) {
       await sleep(Date.now() - start < 5000 ? 500 : 5000);
       const s = await ask(child);
+      if (TRACE) console.log(`${LABEL[kind]} t=${((Date.now() - start) / 1000).toFixed(1)} s heap ${(s.heapUsed / 1e6).toFixed(3)} MB, buffers ${(s.arrayBuffers / 1e6).toFixed(3)} MB, code ${(s.codeSpace / 1e6).toFixed(3)} MB, held ${(s.held / 1e6).toFixed(3)} MB`);
       if (peak === null || s.heapUsed + s.arrayBuffers > peak.heapUsed + peak.arrayBuffers) peak = s;
     }
     return peak;
@@ -166,8 +168,10 @@ async function run(kind) {
 
   const ws = STUCK ? await stuckWebSocket(port) : null;
   if (STUCK) await stuckPolling(port);
-  const loadedPeak = await watch(DURATION);
+  const periodicPeak = await watch(DURATION);
   const after = await ask(child);
+  const total = (s) => s.heapUsed + s.arrayBuffers;
+  const loadedPeak = after.fullest !== null && total(after.fullest) > total(periodicPeak) ? after.fullest : periodicPeak;
 
   for (const t of timers) clearTimeout(t);
   await sleep(1000); // the last pings are answered before the clients leave
@@ -190,12 +194,12 @@ async function run(kind) {
   const rows = [];
   for (const kind of SERVERS) rows.push(await run(kind));
 
-  console.log("| server | heap+buffers before | peak without stuck | peak with stuck | growth (peak with − peak without) | after |");
-  console.log("|---|---|---|---|---|---|");
+  console.log("| server | heap+buffers before | peak without stuck | peak with stuck | growth (peak with − peak without) | held for the stuck clients at that peak | after |");
+  console.log("|---|---|---|---|---|---|---|");
   const total = (s) => s.heapUsed + s.arrayBuffers;
   for (const r of rows) {
     const growth = total(r.loadedPeak) - total(r.baselinePeak);
-    console.log(`| ${r.server} | ${MB(total(r.before))} MB | ${MB(total(r.baselinePeak))} MB | ${MB(total(r.loadedPeak))} MB | ${MB(growth)} MB | ${MB(total(r.after))} MB |`);
+    console.log(`| ${r.server} | ${MB(total(r.before))} MB | ${MB(total(r.baselinePeak))} MB | ${MB(total(r.loadedPeak))} MB | ${MB(growth)} MB | ${KB(r.loadedPeak.held)} KiB | ${MB(total(r.after))} MB |`);
   }
   console.log("\n| server | stuck client | closed after | reason | most held for it | sent to it |");
   console.log("|---|---|---|---|---|---|");

@@ -3,11 +3,16 @@
 // with ?role=stuck get RATE bytes per second of events (MESSAGE bytes each,
 // not volatile) from the moment they join; every client may send "ping" with
 // an ack. It reports over IPC, after a full GC:
-//   { cmd: "stats" } -> { sockets, heapUsed, arrayBuffers, stuck: [{ transport, closedAfter, reason, description, maxBuffered, sent }] }
+//   { cmd: "stats" } -> { sockets, heapUsed, arrayBuffers, codeSpace, held, fullest, stuck: [{ transport, closedAfter, reason, description, maxBuffered, sent }] }
+// codeSpace is the heap's code space (compiled code, part of heapUsed); held
+// is what the server holds at that moment for the stuck clients still open;
+// fullest is the largest heap sample taken while they held the most
+// ({ heapUsed, arrayBuffers, held }, see sampleWhenFullest).
 // Usage (by the parent): node --expose-gc bench/servers/slow-consumers-server.js duplex|socketio RATE MESSAGE
 "use strict";
 const { createServer } = require("node:http");
 const { performance } = require("node:perf_hooks");
+const v8 = require("node:v8");
 
 const [kind, rate, messageSize] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const { Server } =
@@ -66,13 +71,46 @@ setInterval(() => {
     }
     if (socket.connected) record.maxBuffered = Math.max(record.maxBuffered, buffered(socket));
   }
+  sampleWhenFullest();
 }, 10);
+
+/**
+ * What the stuck clients cost the heap is largest just before they are
+ * closed, a moment a few turns wide that periodic samples miss. So the heap
+ * is also sampled (after a full GC) each time what the server holds for them
+ * has grown by a quarter since the last such sample: a handful of samples
+ * for a bounded buffer, a few dozen for one that grows to hundreds of MB.
+ */
+/**
+ * Two full GCs: memory that only the first one's finalizers release (the
+ * backing stores of Buffers of a socket just destroyed, say) is gone before
+ * the sample is read.
+ */
+function fullGc() {
+  global.gc();
+  global.gc();
+}
+
+let fullest = null;
+let sampleAbove = 64 * 1024;
+function sampleWhenFullest() {
+  let held = 0;
+  for (const { socket } of streams) if (socket.connected) held += buffered(socket);
+  if (held < sampleAbove) return;
+  fullGc();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  if (fullest === null || heapUsed + arrayBuffers > fullest.heapUsed + fullest.arrayBuffers) fullest = { heapUsed, arrayBuffers, held };
+  sampleAbove = held * 1.25;
+}
 
 process.on("message", (msg) => {
   if (msg.cmd === "stats") {
-    global.gc();
+    fullGc();
     const { heapUsed, arrayBuffers } = process.memoryUsage();
-    process.send({ sockets: io.of("/").sockets.size, heapUsed, arrayBuffers, stuck });
+    const codeSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === "code_space").space_used_size;
+    let held = 0;
+    for (const { socket } of streams) if (socket.connected) held += buffered(socket);
+    process.send({ sockets: io.of("/").sockets.size, heapUsed, arrayBuffers, codeSpace, held, fullest, stuck });
   }
 });
 httpServer.listen(0, "127.0.0.1", () => process.send({ port: httpServer.address().port }));
