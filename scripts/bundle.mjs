@@ -52,8 +52,10 @@ const common = {
   target: "es2022",
   legalComments: "none",
   plugins: [workspaceSources],
-  // Short error messages (codes unchanged): each package's src/full-messages.ts reads this.
-  define: { "globalThis.__DUPLEX_TERSE__": "true" },
+  // Each package's src/build.ts reads these: short error messages (codes unchanged),
+  // and a protocol decoder without the guards only a server needs (its JSON depth
+  // limit and the check of its options; the client's options are fixed).
+  define: { "globalThis.__DUPLEX_TERSE__": "true", "globalThis.__DUPLEX_CLIENT_BUNDLE__": "true" },
   logLevel: "warning",
   metafile: true,
   write: false,

@@ -7,7 +7,7 @@
 import { deconstruct, hasBinary, type Binary } from "./binary";
 import { EncodeError } from "./errors";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT_ERROR, EVENT, isAckId, type Packet } from "./packet";
-import { FULL_MESSAGES } from "./full-messages";
+import { FULL_MESSAGES } from "./build";
 
 /** `JSON.stringify`'s replacer function. */
 export type JsonReplacer = (this: unknown, key: string, value: unknown) => unknown;

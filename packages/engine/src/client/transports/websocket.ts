@@ -3,7 +3,7 @@ import { diagnose } from "../diagnose";
 import { DOCS, EngineClientError, failure, show } from "../errors";
 import { clock, type WebSocketLike } from "../platform";
 import type { Transport, TransportContext, TransportHandler } from "./transport";
-import { FULL_MESSAGES } from "../full-messages";
+import { FULL_MESSAGES } from "../build";
 
 /**
  * WebSocket transport (engine.io-protocol v4, "WebSocket"): one packet per

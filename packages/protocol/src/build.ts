@@ -1,0 +1,34 @@
+/**
+ * What this build of the package carries: the one place in the package that
+ * reads the build's choices. Node and any other bundler get everything; Duplex's
+ * browser bundles of the client (scripts/bundle.mjs) define the globals below
+ * as true, and the minifier drops the code that only the other side uses.
+ */
+
+/**
+ * Whether error messages are written out in full: false where
+ * `globalThis.__DUPLEX_TERSE__` is true. There the minifier keeps only the
+ * short side of each `FULL_MESSAGES ? long : short` (or `FULL_MESSAGES && long`,
+ * where the code alone is the message) and drops what only the long side
+ * uses. Codes and error fields are the same in both.
+ */
+export const FULL_MESSAGES = !globalThis.__DUPLEX_TERSE__;
+
+/**
+ * Whether the decoder carries the guards a server needs: the JSON depth limit
+ * (`maxDepth`), against peers that nest a payload deep enough to overflow the
+ * stack of the code that walks it, and the checks of the decoder's own
+ * options. False where `globalThis.__DUPLEX_CLIENT_BUNDLE__` is true: in
+ * Duplex's browser bundles the one decoder is the client's, with options the
+ * client fixes, reading what the server the page chose sends, as
+ * socket.io-client reads it (it has no depth limit). Every other rule of the
+ * decoder holds in both.
+ */
+export const SERVER_GUARDS = !globalThis.__DUPLEX_CLIENT_BUNDLE__;
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __DUPLEX_TERSE__: true | undefined;
+  // eslint-disable-next-line no-var
+  var __DUPLEX_CLIENT_BUNDLE__: true | undefined;
+}
