@@ -53,8 +53,8 @@ const common = {
   legalComments: "none",
   plugins: [workspaceSources],
   // Each package's src/build.ts reads these: short error messages (codes unchanged),
-  // and a protocol decoder without the guards only a server needs (its JSON depth
-  // limit and the check of its options; the client's options are fixed).
+  // and a protocol codec without the guards only a server needs (the JSON depth
+  // limit, the checks of the decoder's options and of the packets to encode).
   define: { "globalThis.__DUPLEX_TERSE__": "true", "globalThis.__DUPLEX_CLIENT_BUNDLE__": "true" },
   logLevel: "warning",
   metafile: true,

@@ -15,14 +15,19 @@
 export const FULL_MESSAGES = !globalThis.__DUPLEX_TERSE__;
 
 /**
- * Whether the decoder carries the guards a server needs: the JSON depth limit
- * (`maxDepth`), against peers that nest a payload deep enough to overflow the
- * stack of the code that walks it, and the checks of the decoder's own
- * options. False where `globalThis.__DUPLEX_CLIENT_BUNDLE__` is true: in
- * Duplex's browser bundles the one decoder is the client's, with options the
- * client fixes, reading what the server the page chose sends, as
- * socket.io-client reads it (it has no depth limit). Every other rule of the
- * decoder holds in both.
+ * Whether the codec carries the guards a server needs: the decoder's JSON
+ * depth limit (`maxDepth`), against peers that nest a payload deep enough to
+ * overflow the stack of the code that walks it; the check of the decoder's
+ * options, which a server's configuration sets; and the encoder's check of
+ * each packet's type, namespace and ack id, which catches packets that
+ * application code built or that an adapter relayed from another server.
+ *
+ * False where `globalThis.__DUPLEX_CLIENT_BUNDLE__` is true: in Duplex's
+ * browser bundles the codec's one user is the client, which decodes what the
+ * server the page chose sends, with options it fixes, and encodes only the
+ * packets it builds (its own types and ack ids, the namespace the page
+ * named). There they behave as socket.io-client's do: no depth limit, the
+ * namespace sent as given. Every other rule of the decoder holds in both.
  */
 export const SERVER_GUARDS = !globalThis.__DUPLEX_CLIENT_BUNDLE__;
 
