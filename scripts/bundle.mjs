@@ -10,14 +10,14 @@
 //
 //   node scripts/bundle.mjs                 builds both
 //   node scripts/bundle.mjs --sizes         also prints min and min+gzip sizes
-//   node scripts/bundle.mjs --why           also prints the minified bytes each source adds
+//   node scripts/bundle.mjs --why           also prints the bytes of duplex.min.js each source accounts for
 //   node scripts/bundle.mjs --out DIR       writes to DIR instead (tests)
 //   node scripts/bundle.mjs --json          prints {file: {min, gzip}} (tests)
 import { build } from "esbuild";
 import { minify } from "terser";
 import { gzipSync } from "node:zlib";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -52,8 +52,10 @@ const common = {
   target: "es2022",
   legalComments: "none",
   plugins: [workspaceSources],
-  // Short error messages (codes unchanged): each package's src/full-messages.ts reads this.
-  define: { "globalThis.__DUPLEX_TERSE__": "true" },
+  // Each package's src/build.ts reads these: short error messages (codes unchanged),
+  // and a protocol codec without the guards only a server needs (the JSON depth
+  // limit, the checks of the decoder's options and of the packets to encode).
+  define: { "globalThis.__DUPLEX_TERSE__": "true", "globalThis.__DUPLEX_CLIENT_BUNDLE__": "true" },
   logLevel: "warning",
   metafile: true,
   write: false,
@@ -92,11 +94,55 @@ for (const t of targets) {
   writeFileSync(join(out, `${t.file}.map`), minified.map);
   sizes[t.file] = { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
   if (argv.includes("--why") && t.format === "iife") {
-    const [, script] = Object.entries(r.metafile.outputs).find(([path]) => path.endsWith(".js"));
-    const inputs = script.inputs;
-    const rows = Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput);
-    for (const [file, { bytesInOutput }] of rows) if (bytesInOutput) console.log(String(bytesInOutput).padStart(7), relative(root, file));
+    const rows = Object.entries(bytesPerSource(minified.code, JSON.parse(minified.map))).sort((a, b) => b[1] - a[1]);
+    for (const [file, bytes] of rows) console.log(String(bytes).padStart(7), relative(root, resolve(out, file)));
   }
+}
+
+/**
+ * The bytes of the final script that each source accounts for, read from the
+ * script's source map: every mapped segment runs to the next one. What the
+ * minifiers dropped (messages only a full build uses, unused helpers) counts
+ * for nothing.
+ */
+function bytesPerSource(code, map) {
+  const bytes = {};
+  const lines = code.split("\n");
+  let source = 0;
+  map.mappings.split(";").forEach((line, index) => {
+    // Each segment: generated column (from the line's previous segment), source index, ... (the rest from the previous segment).
+    const segments = line ? line.split(",").map(decodeVlq) : [];
+    let column = 0;
+    const starts = segments.map((fields) => {
+      column += fields[0];
+      if (fields.length > 1) source += fields[1];
+      return { column, source: fields.length > 1 ? map.sources[source] : undefined };
+    });
+    starts.forEach((start, i) => {
+      const end = i + 1 < starts.length ? starts[i + 1].column : lines[index].length;
+      if (start.source) bytes[start.source] = (bytes[start.source] || 0) + end - start.column;
+    });
+  });
+  return bytes;
+}
+
+/** The numbers of one source map segment (base64 VLQ). */
+function decodeVlq(segment) {
+  const numbers = [];
+  let value = 0;
+  let shift = 0;
+  for (const char of segment) {
+    const digit = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".indexOf(char);
+    value += (digit & 31) << shift;
+    if (digit & 32) {
+      shift += 5;
+      continue;
+    }
+    numbers.push(value & 1 ? -(value >>> 1) : value >>> 1);
+    value = 0;
+    shift = 0;
+  }
+  return numbers;
 }
 
 if (argv.includes("--json")) console.log(JSON.stringify(sizes));

@@ -19,7 +19,7 @@ import { listen } from "./listen";
 import { RetryQueue } from "./retry-queue";
 import type { Manager, ManagerEvents } from "./manager";
 import { SocketSender, type EmitFlags } from "./sender";
-import { FULL_MESSAGES } from "./full-messages";
+import { FULL_MESSAGES } from "./build";
 
 export { SocketSender, type EmitFlags };
 
@@ -327,7 +327,7 @@ export class Socket<ListenEvents extends EventsMap = DefaultEventsMap, EmitEvent
         const sid = packet.data?.sid;
         if (typeof sid === "string") this.#onconnect(sid, packet.data?.pid as string | undefined);
         else {
-          // socket.io-client's message; short in the browser bundles (full-messages.ts).
+          // socket.io-client's message; short in the browser bundles (build.ts).
           const message = FULL_MESSAGES
             ? "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, which is not possible"
             : "v2.x server";

@@ -4,7 +4,7 @@
 // value becomes {"_placeholder":true,"num":n} and travels as message n+1.
 
 import { DecodeError } from "./errors";
-import { FULL_MESSAGES } from "./full-messages";
+import { FULL_MESSAGES } from "./build";
 
 /**
  * The part of the `Blob` interface Duplex relies on. Declared here so the

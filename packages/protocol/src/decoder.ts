@@ -10,7 +10,7 @@ import { DecodeError } from "./errors";
 import { describe } from "./describe";
 import { exceedsDepth } from "./json-depth";
 import { ACK, CONNECT_ERROR, EVENT, EXPECTED_PAYLOAD, isAckId, validPayload, type AckPacket, type DecodedPacket, type EventPacket, type WireChunk } from "./packet";
-import { FULL_MESSAGES } from "./full-messages";
+import { FULL_MESSAGES, SERVER_GUARDS } from "./build";
 
 /** `JSON.parse`'s reviver function. */
 export type JsonReviver = (this: unknown, key: string, value: unknown) => unknown;
@@ -27,7 +27,10 @@ export interface DecoderHandler {
 export interface DecoderOptions {
   /** Most attachments one binary packet may announce. Default 10, as socket.io-parser. */
   maxAttachments?: number;
-  /** Deepest nesting of arrays and objects in a payload. Default 1000; `Infinity` turns the check off. */
+  /**
+   * Deepest nesting of arrays and objects in a payload. Default 1000;
+   * `Infinity` turns the check off, as Duplex's browser bundles leave it out (build.ts).
+   */
   maxDepth?: number;
   /** Passed to `JSON.parse`. */
   reviver?: JsonReviver;
@@ -71,6 +74,15 @@ function excerpt(text: string, from: number): string {
   return from >= text.length ? "the end of the packet" : JSON.stringify(text.slice(from, from + 20) + (text.length > from + 20 ? "…" : ""));
 }
 
+/** The decoder's options, as a server's configuration sets them. */
+function checkOptions(maxAttachments: number, maxDepth: number): void {
+  // A non-negative safe integer: the same rule as an ack id's.
+  if (!isAckId(maxAttachments)) {
+    throw new RangeError(FULL_MESSAGES ? `maxAttachments: expected a non-negative integer, got ${maxAttachments}` : "maxAttachments");
+  }
+  if (!(maxDepth >= 1)) throw new RangeError(FULL_MESSAGES ? `maxDepth: expected a number >= 1, got ${maxDepth}` : "maxDepth");
+}
+
 /**
  * Incremental, validating Socket.IO v5 decoder. Feed it every message of one
  * engine session in order; it reports packets and errors to its handler.
@@ -101,11 +113,7 @@ export class Decoder {
     this.#maxAttachments = options?.maxAttachments ?? 10;
     this.#maxDepth = options?.maxDepth ?? 1000;
     this.#reviver = options?.reviver;
-    // A non-negative safe integer: the same rule as an ack id's.
-    if (!isAckId(this.#maxAttachments)) {
-      throw new RangeError(FULL_MESSAGES ? `maxAttachments: expected a non-negative integer, got ${this.#maxAttachments}` : "maxAttachments");
-    }
-    if (!(this.#maxDepth >= 1)) throw new RangeError(FULL_MESSAGES ? `maxDepth: expected a number >= 1, got ${this.#maxDepth}` : "maxDepth");
+    if (SERVER_GUARDS) checkOptions(this.#maxAttachments, this.#maxDepth);
   }
 
   /** Attachments the current binary packet still waits for (0 when idle). */
@@ -242,7 +250,7 @@ export class Decoder {
         }
         throw new DecodeError("INVALID_PAYLOAD", FULL_MESSAGES && `expected a JSON array, object or string payload, got ${excerpt(text, i)}`);
       }
-      if (exceedsDepth(text, i, this.#maxDepth)) {
+      if (SERVER_GUARDS && exceedsDepth(text, i, this.#maxDepth)) {
         throw new DecodeError("PAYLOAD_TOO_DEEP", FULL_MESSAGES && `expected JSON nested at most ${this.#maxDepth} levels deep, got deeper nesting`);
       }
       // A SyntaxError, or whatever the reviver throws, is reported by add().

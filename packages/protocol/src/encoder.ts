@@ -7,7 +7,7 @@
 import { deconstruct, hasBinary, type Binary } from "./binary";
 import { EncodeError } from "./errors";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT_ERROR, EVENT, isAckId, type Packet } from "./packet";
-import { FULL_MESSAGES } from "./full-messages";
+import { FULL_MESSAGES, SERVER_GUARDS } from "./build";
 
 /** `JSON.stringify`'s replacer function. */
 export type JsonReplacer = (this: unknown, key: string, value: unknown) => unknown;
@@ -58,8 +58,9 @@ export class Encoder {
   /**
    * Encodes one packet.
    * @throws {EncodeError} `INVALID_PACKET` for an unknown type, a namespace
-   *   not starting with "/" or a bad ack id; `UNSERIALIZABLE_DATA` when the
-   *   payload cannot be turned into JSON (circular, BigInt, …).
+   *   not starting with "/" or a bad ack id (not checked in Duplex's browser
+   *   bundles, see build.ts); `UNSERIALIZABLE_DATA` when the payload cannot be
+   *   turned into JSON (circular, BigInt, …).
    */
   encode(packet: Packet): EncodedPacket {
     const { type, nsp, id, data } = packet as Packet & { id?: unknown; data?: unknown };
@@ -69,7 +70,7 @@ export class Encoder {
     // whenever it is set, as socket.io-parser writes them.
     const named = nsp && nsp !== "/";
     const badNsp = named && nsp.charCodeAt(0) !== 0x2f; /* "/" */
-    if (head === undefined || badNsp || (!isNullish(id) && !isAckId(id))) {
+    if (SERVER_GUARDS && (head === undefined || badNsp || (!isNullish(id) && !isAckId(id)))) {
       throw new EncodeError(
         "INVALID_PACKET",
         FULL_MESSAGES &&

@@ -2,7 +2,7 @@
 // (and close sessions with them as the reason); messages are for people and
 // may change.
 
-// Messages are full in Node and short in the browser bundles (full-messages.ts):
+// Messages are full in Node and short in the browser bundles (build.ts):
 // there an error's message is its code, or its code's facts in a few bytes.
 
 /** Why a decoder refused its input. */

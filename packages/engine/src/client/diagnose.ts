@@ -1,6 +1,6 @@
 import { SEP } from "./codec";
 import { DOCS, EngineClientError, show, type EngineClientErrorCode } from "./errors";
-import { FULL_MESSAGES } from "./full-messages";
+import { FULL_MESSAGES } from "./build";
 
 /**
  * Tells an Engine.IO v4 handshake from everything else, so that a client

@@ -12,11 +12,11 @@
  * | `PARSER_ERROR` | the server sent a packet this client cannot decode |
  * | `INVALID_URL` | the URI cannot mean a Socket.IO server's URL (in Node: a relative path, a scheme other than http/https/ws/wss, what does not parse); thrown by `new Socket()` and `io()` |
  */
-// Messages are full in Node and short in the browser bundles (full-messages.ts).
+// Messages are full in Node and short in the browser bundles (build.ts).
 // A short message keeps the facts (HTTP status, what arrived), or is the bare
 // code when the fields hold them.
 
-import { FULL_MESSAGES } from "./full-messages";
+import { FULL_MESSAGES } from "./build";
 
 export type EngineClientErrorCode =
   | "NOT_ENGINE_IO"

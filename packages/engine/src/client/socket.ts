@@ -12,7 +12,7 @@ import type { Transport, TransportContext, TransportHandler } from "./transports
 import { WebSocketTransport } from "./transports/websocket";
 import { Upgrade, type UpgradeOwner } from "./upgrade";
 import { endpoint, transportUrl } from "./url";
-import { FULL_MESSAGES } from "./full-messages";
+import { FULL_MESSAGES } from "./build";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 /** engine.io-client's close reasons. */

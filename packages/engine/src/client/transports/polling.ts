@@ -2,7 +2,7 @@ import { decodePayload, encodePayload, type Packet } from "../codec";
 import { diagnose } from "../diagnose";
 import { EngineClientError, failure, show } from "../errors";
 import type { Transport, TransportContext, TransportHandler } from "./transport";
-import { FULL_MESSAGES } from "../full-messages";
+import { FULL_MESSAGES } from "../build";
 
 /**
  * HTTP long-polling over fetch (engine.io-protocol v4, "HTTP long-polling"):

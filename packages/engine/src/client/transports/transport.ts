@@ -1,7 +1,7 @@
 import type { EngineClientError } from "../errors";
 import type { Packet } from "../codec";
 import type { SocketOptions, TransportName } from "../options";
-import type { BinaryType, Platform } from "../platform";
+import type { BinaryType, Clock, Platform } from "../platform";
 
 /** What a transport reads from its socket to make its requests. */
 export interface TransportContext {
@@ -10,6 +10,8 @@ export interface TransportContext {
   readonly opts: SocketOptions;
   readonly platform: Platform;
   readonly binaryType: BinaryType;
+  /** The session's timers. */
+  readonly clock: Clock;
   /** The URL of the next request of transport `name`. */
   url(name: TransportName): string;
 }

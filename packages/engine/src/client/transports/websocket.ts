@@ -1,9 +1,9 @@
 import { decodePacket, encodeFrame, type Packet, type RawData } from "../codec";
 import { diagnose } from "../diagnose";
 import { DOCS, EngineClientError, failure, show } from "../errors";
-import { clock, type WebSocketLike } from "../platform";
+import type { WebSocketLike } from "../platform";
 import type { Transport, TransportContext, TransportHandler } from "./transport";
-import { FULL_MESSAGES } from "../full-messages";
+import { FULL_MESSAGES } from "../build";
 
 /**
  * WebSocket transport (engine.io-protocol v4, "WebSocket"): one packet per
@@ -45,7 +45,7 @@ export class WebSocketTransport implements Transport {
     let expectOpenPacket = !context.id;
     const socket = context.platform.ws(url, context.opts.extraHeaders);
     this.#socket = socket;
-    const timers = context.opts.clock || clock;
+    const timers = context.clock;
     const handshakeTimeout = context.opts.handshakeTimeout ?? 2500;
     let timer: unknown;
     this.#stopDeadline = () => timers.clearTimeout(timer);
