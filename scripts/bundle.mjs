@@ -1,18 +1,24 @@
 #!/usr/bin/env node
 // Builds the browser bundles of @duplex/client with esbuild, from the
 // TypeScript sources (ES modules tree-shake; the CommonJS in dist/ would not):
-//   packages/client/dist/duplex.min.js      IIFE, global `duplex` ({ io, Manager, Socket })
-//   packages/client/dist/duplex.esm.min.js  ES module
+//   packages/client/dist/duplex.min.js      production, IIFE, global `duplex` ({ io, Manager, Socket })
+//   packages/client/dist/duplex.esm.min.js  production, ES module
+//   packages/client/dist/duplex.js          development, IIFE, global `duplex`
+//   packages/client/dist/duplex.esm.js      development, ES module
 // and a source map of each (<file>.map, pointing at the TypeScript sources).
+// The production bundles are minified (esbuild, then terser), carry short
+// error messages (codes unchanged) and leave out the side diagnosis of a
+// failed WebSocket; the development bundles are the same code unminified,
+// with full messages and that diagnosis (see each package's src/build.ts).
 // The scripts carry no sourceMappingURL comment: a Duplex server serving them
 // names the map in a `SourceMap` header instead, under whatever name it serves
 // the script (socket.io.min.js, say); elsewhere, load the map by hand.
 //
-//   node scripts/bundle.mjs                 builds both
-//   node scripts/bundle.mjs --sizes         also prints min and min+gzip sizes
+//   node scripts/bundle.mjs                 builds all four
+//   node scripts/bundle.mjs --sizes         also prints their sizes (min and min+gzip for the production ones)
 //   node scripts/bundle.mjs --why           also prints the bytes of duplex.min.js each source accounts for
 //   node scripts/bundle.mjs --out DIR       writes to DIR instead (tests)
-//   node scripts/bundle.mjs --json          prints {file: {min, gzip}} (tests)
+//   node scripts/bundle.mjs --json          prints {file: {min, gzip}} (tests; `min` is the plain size of a development bundle)
 import { build } from "esbuild";
 import { minify } from "terser";
 import { gzipSync } from "node:zlib";
@@ -47,24 +53,40 @@ const workspaceSources = {
 
 const common = {
   bundle: true,
-  minify: true,
   platform: "browser",
   target: "es2022",
   legalComments: "none",
   plugins: [workspaceSources],
-  // Each package's src/build.ts reads these: short error messages (codes unchanged),
-  // and a protocol codec without the guards only a server needs (the JSON depth
-  // limit, the checks of the decoder's options and of the packets to encode).
-  define: { "globalThis.__DUPLEX_TERSE__": "true", "globalThis.__DUPLEX_CLIENT_BUNDLE__": "true" },
   logLevel: "warning",
   metafile: true,
   write: false,
 };
 
+// What each package's src/build.ts reads. The production bundles: short error
+// messages (codes unchanged), a protocol codec without the guards only a server
+// needs (the JSON depth limit, the checks of the decoder's options and of the
+// packets to encode), and no polling request on the side to explain a failed
+// WebSocket. The development bundles: full messages and that side request, the
+// same codec. Defined either way, so that no page global can change them.
+const PRODUCTION = {
+  "globalThis.__DUPLEX_TERSE__": "true",
+  "globalThis.__DUPLEX_CLIENT_BUNDLE__": "true",
+  "globalThis.__DUPLEX_PRODUCTION_BUNDLE__": "true",
+};
+const DEVELOPMENT = {
+  "globalThis.__DUPLEX_TERSE__": "false",
+  "globalThis.__DUPLEX_CLIENT_BUNDLE__": "true",
+  "globalThis.__DUPLEX_PRODUCTION_BUNDLE__": "false",
+};
+
+// The IIFE scripts set `globalThis.duplex` themselves (global.ts). esbuild starts
+// them with "use strict" (the sources compile under tsconfig's `strict`), so
+// they run strict, as the ES modules do.
 const targets = [
-  // The script sets `globalThis.duplex` itself (global.ts); strict, as the ES module is.
-  { file: "duplex.min.js", format: "iife", entry: "global.ts", banner: { js: '"use strict";' } },
-  { file: "duplex.esm.min.js", format: "esm", entry: "browser.ts" },
+  { file: "duplex.min.js", format: "iife", entry: "global.ts", production: true },
+  { file: "duplex.esm.min.js", format: "esm", entry: "browser.ts", production: true },
+  { file: "duplex.js", format: "iife", entry: "global.ts", production: false },
+  { file: "duplex.esm.js", format: "esm", entry: "browser.ts", production: false },
 ];
 
 mkdirSync(out, { recursive: true });
@@ -72,17 +94,24 @@ const sizes = {};
 for (const t of targets) {
   const r = await build({
     ...common,
+    minify: t.production,
+    define: t.production ? PRODUCTION : DEVELOPMENT,
     entryPoints: [join(root, "packages/client/src", t.entry)],
     format: t.format,
-    banner: t.banner,
     outfile: join(out, t.file),
     sourcemap: "external",
     sourceRoot: "",
   });
-  // A second pass by terser: esbuild minifies in one pass, terser's compressor
-  // iterates (inlines single-use functions and constants, merges sequences).
   const esbuilt = r.outputFiles.find((f) => f.path.endsWith(".js")).text;
   const esbuildMap = r.outputFiles.find((f) => f.path.endsWith(".map")).text;
+  if (!t.production) {
+    writeFileSync(join(out, t.file), esbuilt);
+    writeFileSync(join(out, `${t.file}.map`), esbuildMap);
+    sizes[t.file] = { min: Buffer.byteLength(esbuilt), gzip: gzipSync(esbuilt, { level: 9 }).length };
+    continue;
+  }
+  // A second pass by terser: esbuild minifies in one pass, terser's compressor
+  // iterates (inlines single-use functions and constants, merges sequences).
   const minified = await minify(esbuilt, {
     ecma: 2020,
     module: t.format === "esm",
@@ -148,7 +177,11 @@ function decodeVlq(segment) {
 if (argv.includes("--json")) console.log(JSON.stringify(sizes));
 if (argv.includes("--sizes")) {
   const line = (name, s) => console.log(`${name.padEnd(40)} ${String(s.min).padStart(7)} bytes min  ${String(s.gzip).padStart(6)} bytes min+gzip`);
-  for (const t of targets) line(t.file, sizes[t.file]);
+  for (const t of targets.filter((t) => t.production)) line(t.file, sizes[t.file]);
+  for (const t of targets.filter((t) => !t.production)) {
+    const s = sizes[t.file];
+    console.log(`${t.file.padEnd(40)} ${String(s.min).padStart(7)} bytes      ${String(s.gzip).padStart(6)} bytes gzip      (development)`);
+  }
   // The reference, measured the same way (a dev dependency, for comparison only).
   const ref = readFileSync(join(root, "node_modules/socket.io-client/dist/socket.io.min.js"));
   line("socket.io-client 4.8.4 socket.io.min.js", { min: ref.length, gzip: gzipSync(ref, { level: 9 }).length });

@@ -12,7 +12,7 @@ import type { Transport, TransportContext, TransportHandler } from "./transports
 import { WebSocketTransport } from "./transports/websocket";
 import { Upgrade, type UpgradeOwner } from "./upgrade";
 import { endpoint, transportUrl } from "./url";
-import { FULL_MESSAGES } from "./build";
+import { FULL_MESSAGES, SIDE_DIAGNOSIS } from "./build";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 /** engine.io-client's close reasons. */
@@ -273,7 +273,13 @@ export class BaseSocket
     // is down or restarting, not a proxy), nor when polling went unanswered
     // in this very attempt.
     if (webSocket && !this.#pollingFailed && !webSocketOpened(this.#endpoint)) {
-      this.#diagnose().then((diagnosis) => {
+      // Without the side request (the production bundles, build.ts) nothing
+      // tells a proxy from a server that is down: the WebSocket's own error is all there is.
+      if (!SIDE_DIAGNOSIS) {
+        this.#fail(cause);
+        return;
+      }
+      diagnoseOnce(this.#endpoint, this.url("polling"), this.opts.extraHeaders).then((diagnosis) => {
         if (this.readyState !== "opening") return;
         if (diagnosis === null) this.#fail(pollingWorks(cause));
         else this.#fail(diagnosis || unanswered(cause));
@@ -283,21 +289,19 @@ export class BaseSocket
     this.#fail(unanswered(cause));
   }
 
-  #diagnose(): Promise<EngineClientError | null | undefined> {
-    return diagnoseOnce(this.#endpoint, this.url("polling"), this.opts.extraHeaders);
-  }
-
   #nextTransport(): void {
     const name = this.#transportsLeft.shift();
     this.transport = name === "websocket" ? new WebSocketTransport(this, this) : new PollingTransport(this, this);
   }
 
   #handshake(data: HandshakeData): void {
-    if (!needsCheck(this.transport.name, data)) {
+    // Builds without the side request (build.ts) take the open packet as it comes.
+    if (!SIDE_DIAGNOSIS || !needsCheck(this.transport.name, data)) {
       this.#open(data);
       return;
     }
-    this.#held = holdHandshake(this.#diagnose(), (refusal, held) => {
+    const diagnosis = diagnoseOnce(this.#endpoint, this.url("polling"), this.opts.extraHeaders);
+    this.#held = holdHandshake(diagnosis, (refusal, held) => {
       this.#held = undefined;
       if (this.readyState !== "opening") return;
       if (refusal) {
