@@ -9,16 +9,18 @@ const debug = createDebug("duplex:server:serve-client");
 
 /**
  * The browser files socket.io serves at `<path>/…`, and the @duplex/client
- * bundle each one is (see scripts/bundle.mjs). @duplex/client builds minified
- * bundles only, so socket.io.js is the minified script too. The bundles carry
- * no sourceMappingURL comment; each script is answered with a `SourceMap`
- * header naming its map under the name the script was asked for.
+ * bundle each one is (see scripts/bundle.mjs). As socket.io serves its
+ * unminified client as socket.io.js, socket.io.js is the development bundle
+ * (readable, full error messages, the side diagnosis of a failed WebSocket);
+ * the .min.js names are the production ones. The bundles carry no
+ * sourceMappingURL comment; each script is answered with a `SourceMap` header
+ * naming its map under the name the script was asked for.
  */
 const FILES: Readonly<Record<string, string>> = {
-  "socket.io.js": "duplex.min.js",
+  "socket.io.js": "duplex.js",
   "socket.io.min.js": "duplex.min.js",
   "socket.io.esm.min.js": "duplex.esm.min.js",
-  "socket.io.js.map": "duplex.min.js.map",
+  "socket.io.js.map": "duplex.js.map",
   "socket.io.min.js.map": "duplex.min.js.map",
   "socket.io.esm.min.js.map": "duplex.esm.min.js.map",
 };

@@ -48,12 +48,14 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<{
 describe("serveClient: the browser client at <path>/socket.io.js", () => {
   const iife = readFileSync(join(DIST, "duplex.min.js"));
   const esm = readFileSync(join(DIST, "duplex.esm.min.js"));
+  // socket.io.js is the development bundle, as socket.io serves its unminified client there.
+  const development = readFileSync(join(DIST, "duplex.js"));
 
   it("serves the bundles with an ETag, Cache-Control, and 304 on If-None-Match", async () => {
     const s = await start();
     try {
       for (const [name, bytes] of [
-        ["socket.io.js", iife],
+        ["socket.io.js", development],
         ["socket.io.min.js", iife],
         ["socket.io.esm.min.js", esm],
       ] as const) {
@@ -72,7 +74,7 @@ describe("serveClient: the browser client at <path>/socket.io.js", () => {
         expect((await get(`${s.base}/socket.io/${name}`, { "If-None-Match": '"other"' })).status).toBe(200);
       }
       for (const [name, bundle] of [
-        ["socket.io.js.map", "duplex.min.js.map"],
+        ["socket.io.js.map", "duplex.js.map"],
         ["socket.io.min.js.map", "duplex.min.js.map"],
         ["socket.io.esm.min.js.map", "duplex.esm.min.js.map"],
       ] as const) {
@@ -90,19 +92,40 @@ describe("serveClient: the browser client at <path>/socket.io.js", () => {
     }
   });
 
+  it("socket.io.js is the readable development bundle, with full messages; the .min.js names the production one", async () => {
+    const s = await start();
+    try {
+      const script = (await get(`${s.base}/socket.io/socket.io.js`)).body.toString("utf8");
+      const minified = (await get(`${s.base}/socket.io/socket.io.min.js`)).body.toString("utf8");
+      expect(script.split("\n").length).toBeGreaterThan(1000);
+      expect(script).toContain("closed before the handshake");
+      expect(script).toContain("a proxy blocks WebSocket?");
+      expect(minified.split("\n").length).toBeLessThan(5);
+      expect(minified).not.toContain("closed before the handshake");
+      expect(minified).not.toContain("polling works");
+    } finally {
+      await stop(s);
+    }
+  });
+
   it("answers with brotli or gzip when the client accepts them", async () => {
     const s = await start();
     try {
-      const br = await get(`${s.base}/socket.io/socket.io.js`, { "Accept-Encoding": "gzip, deflate, br" });
-      expect(br.headers.get("content-encoding")).toBe("br");
-      expect(br.headers.get("vary")).toBe("Accept-Encoding");
-      expect(brotliDecompressSync(br.body).equals(iife)).toBe(true);
-      expect(br.body.length).toBeLessThan(iife.length / 2);
+      for (const [name, bytes] of [
+        ["socket.io.js", development],
+        ["socket.io.min.js", iife],
+      ] as const) {
+        const br = await get(`${s.base}/socket.io/${name}`, { "Accept-Encoding": "gzip, deflate, br" });
+        expect(br.headers.get("content-encoding")).toBe("br");
+        expect(br.headers.get("vary")).toBe("Accept-Encoding");
+        expect(brotliDecompressSync(br.body).equals(bytes)).toBe(true);
+        expect(br.body.length).toBeLessThan(bytes.length / 2);
 
-      const gzip = await get(`${s.base}/socket.io/socket.io.js`, { "Accept-Encoding": "gzip, br;q=0" });
-      expect(gzip.headers.get("content-encoding")).toBe("gzip");
-      expect(gunzipSync(gzip.body).equals(iife)).toBe(true);
-      expect(gzip.headers.get("content-length")).toBe(String(gzip.body.length));
+        const gzip = await get(`${s.base}/socket.io/${name}`, { "Accept-Encoding": "gzip, br;q=0" });
+        expect(gzip.headers.get("content-encoding")).toBe("gzip");
+        expect(gunzipSync(gzip.body).equals(bytes)).toBe(true);
+        expect(gzip.headers.get("content-length")).toBe(String(gzip.body.length));
+      }
     } finally {
       await stop(s);
     }
