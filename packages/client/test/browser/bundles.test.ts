@@ -1,8 +1,8 @@
 /**
- * The browser bundles in a real browser (issue 5): Debian's chromium, driven
- * by playwright-core, loads duplex.min.js (IIFE, global `duplex`) and
- * duplex.esm.min.js (ES module) from a Duplex server that also serves the
- * pages, and talks to that server: connect, acks, binary both ways
+ * The browser bundles in a real browser: Debian's chromium, driven by
+ * playwright-core, loads duplex.min.js (IIFE, global `duplex`) and
+ * duplex.esm.min.js (ES module), and their development builds duplex.js and
+ * duplex.esm.js, from a Duplex server that also serves the pages, and talks to that server: connect, acks, binary both ways
  * (ArrayBuffer and Blob, over polling and over WebSocket), the upgrade, and
  * reconnection to a restarted server on the same port.
  */
@@ -17,7 +17,7 @@ import { startDuplex, type DuplexServer } from "../support/duplex";
 
 const ROOT = join(__dirname, "../../../..");
 const DIST = join(ROOT, "packages/client/dist");
-const BUNDLES = ["duplex.min.js", "duplex.esm.min.js"];
+const BUNDLES = ["duplex.min.js", "duplex.esm.min.js", "duplex.js", "duplex.esm.js"];
 
 // The page side. A classic script, so it runs the same under both bundles;
 // the bundle's `io` is read from `window.io` at call time (the module page
@@ -66,13 +66,18 @@ window.harness = {
 };
 `;
 
+const iifePage = (bundle: string) => `<!doctype html><title>iife</title><script src="/harness.js"></script>
+<script src="/${bundle}"></script>
+<script>window.io = duplex.io; window.exportsOk = typeof duplex.Manager === "function" && typeof duplex.Socket === "function"; window.ready = true;</script>`;
+const esmPage = (bundle: string) => `<!doctype html><title>esm</title><script src="/harness.js"></script>
+<script type="module">import { io, Manager, Socket } from "/${bundle}";
+window.io = io; window.exportsOk = typeof Manager === "function" && typeof Socket === "function"; window.ready = true;</script>`;
+
 const PAGES: Record<string, string> = {
-  "/iife.html": `<!doctype html><title>iife</title><script src="/harness.js"></script>
-<script src="/duplex.min.js"></script>
-<script>window.io = duplex.io; window.exportsOk = typeof duplex.Manager === "function" && typeof duplex.Socket === "function"; window.ready = true;</script>`,
-  "/esm.html": `<!doctype html><title>esm</title><script src="/harness.js"></script>
-<script type="module">import { io, Manager, Socket } from "/duplex.esm.min.js";
-window.io = io; window.exportsOk = typeof Manager === "function" && typeof Socket === "function"; window.ready = true;</script>`,
+  "/iife.html": iifePage("duplex.min.js"),
+  "/esm.html": esmPage("duplex.esm.min.js"),
+  "/iife-development.html": iifePage("duplex.js"),
+  "/esm-development.html": esmPage("duplex.esm.js"),
 };
 
 /** Same bytes as the page's `harness.bytes(n)`. */
@@ -163,6 +168,8 @@ afterAll(async () => {
 describe.each([
   ["IIFE bundle (duplex.min.js, global duplex)", "/iife.html"],
   ["ESM bundle (duplex.esm.min.js, import { io })", "/esm.html"],
+  ["development IIFE bundle (duplex.js, global duplex)", "/iife-development.html"],
+  ["development ESM bundle (duplex.esm.js, import { io })", "/esm-development.html"],
 ])("%s in chromium", (_name, pagePath) => {
   let page: Page;
   const errors: string[] = [];

@@ -1,9 +1,11 @@
 /**
- * How the browser bundle explains a failed websocket-only connection, in
- * chromium, where a failed WebSocket tells the page nothing but close code
- * 1006: one polling request on the side per endpoint, none where a WebSocket
- * opened before, so a reconnecting page neither adds requests nor blames a
- * proxy for a server that went away.
+ * How the development bundle (duplex.js) explains a failed websocket-only
+ * connection, in chromium, where a failed WebSocket tells the page nothing
+ * but close code 1006: one polling request on the side per endpoint, none
+ * where a WebSocket opened before, so a reconnecting page neither adds
+ * requests nor blames a proxy for a server that went away. The production
+ * bundle (duplex.min.js) leaves that request out and reports the WebSocket's
+ * own error.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -20,7 +22,10 @@ const ROOT = join(__dirname, "../../../..");
 /** Where a proxy in front of the server drops every WebSocket upgrade. */
 const BLOCKED = "/blocked/";
 
-const PAGE = `<!doctype html><title>diagnosis</title><script src="/duplex.min.js"></script>
+/** The bundles the pages load, by page path. */
+const BUNDLE_OF: Record<string, string> = { "/development": "duplex.js", "/production": "duplex.min.js" };
+
+const pageLoading = (bundle: string) => `<!doctype html><title>diagnosis</title><script src="/${bundle}"></script>
 <script>
 window.clients = {};
 window.start = (name, opts) => {
@@ -36,7 +41,9 @@ window.state = (name) => ({ connects: window.clients[name].connects, errors: win
 let outDir: string;
 let browser: Browser;
 let server: DuplexServer;
-let page: Page;
+/** The page that loads duplex.js, and the one that loads duplex.min.js. */
+let development: Page;
+let production: Page;
 /** What reaches the HTTP server: polling handshakes (GET without sid) per engine path, and upgrades per path. */
 const seen = { pollingHandshakes: new Map<string, number>(), upgrades: new Map<string, number>() };
 /** Set by a test: the server's own WebSocket upgrades are dropped too (the server went away for WebSocket). */
@@ -48,13 +55,14 @@ function count(map: Map<string, number>, key: string): void {
 
 function servePage(req: IncomingMessage, res: ServerResponse): void {
   const path = new URL(req.url ?? "/", "http://x").pathname;
-  if (path === "/") res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(PAGE);
-  else if (path === "/duplex.min.js") res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(join(outDir, "duplex.min.js")));
-  else res.writeHead(404).end();
+  if (path in BUNDLE_OF) res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(pageLoading(BUNDLE_OF[path]));
+  else if (Object.values(BUNDLE_OF).includes(path.slice(1))) {
+    res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(join(outDir, path.slice(1))));
+  } else res.writeHead(404).end();
 }
 
 beforeAll(async () => {
-  // The bundle as shipped, built from the current sources.
+  // The bundles as shipped, built from the current sources.
   outDir = mkdtempSync(join(tmpdir(), "duplex-diagnosis-"));
   execFileSync(process.execPath, [join(ROOT, "scripts/bundle.mjs"), "--out", outDir], { cwd: ROOT, stdio: "ignore" });
   server = await startDuplex(0, {}, servePage);
@@ -78,8 +86,10 @@ beforeAll(async () => {
     await closeServer();
   };
   browser = await launchChromium();
-  page = await browser.context.newPage();
-  await page.goto(`http://127.0.0.1:${server.port}/`);
+  development = await browser.context.newPage();
+  await development.goto(`http://127.0.0.1:${server.port}/development`);
+  production = await browser.context.newPage();
+  await production.goto(`http://127.0.0.1:${server.port}/production`);
 });
 
 afterAll(async () => {
@@ -88,16 +98,17 @@ afterAll(async () => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
-const state = (name: string) => page.evaluate((n) => (window as unknown as PageWindow).state(n), name);
+const state = (page: Page, name: string) => page.evaluate((n) => (window as unknown as PageWindow).state(n), name);
 
-async function errorsOf(name: string, n: number): Promise<Array<{ message: string; code?: string }>> {
+async function errorsOf(page: Page, name: string, n: number): Promise<Array<{ message: string; code?: string }>> {
   await page.waitForFunction(([c, k]) => (window as unknown as PageWindow).state(c).errors.length >= k, [name, n] as const, { timeout: 10_000 });
-  return (await state(name)).errors;
+  return (await state(page, name)).errors;
 }
 
 test("behind a proxy that drops WebSocket: one diagnostic request for every attempt, each error says polling works", async () => {
+  const page = development;
   await page.evaluate((path) => (window as unknown as PageWindow).start("proxied", { path }), BLOCKED);
-  const errors = await errorsOf("proxied", 3);
+  const errors = await errorsOf(page, "proxied", 3);
   for (const err of errors) {
     expect(err.code).toBe("TRANSPORT_ERROR");
     expect(err.message).toMatch(/polling works/);
@@ -107,24 +118,50 @@ test("behind a proxy that drops WebSocket: one diagnostic request for every atte
   await page.evaluate(() => (window as unknown as PageWindow).clients.proxied.socket.disconnect());
 });
 
+test("the production bundle behind that proxy: no diagnostic request, each error is the WebSocket's own TRANSPORT_ERROR", async () => {
+  const before = seen.pollingHandshakes.get(BLOCKED) ?? 0;
+  const upgradesBefore = seen.upgrades.get(BLOCKED) ?? 0;
+  await production.evaluate((path) => (window as unknown as PageWindow).start("proxied", { path }), BLOCKED);
+  const errors = await errorsOf(production, "proxied", 3);
+  for (const err of errors) {
+    expect(err.code).toBe("TRANSPORT_ERROR");
+    // Short messages (codes unchanged): what the WebSocket said, and nothing the page did not ask.
+    expect(err.message).toBe("error close 1006");
+  }
+  expect(seen.upgrades.get(BLOCKED)! - upgradesBefore).toBeGreaterThanOrEqual(3);
+  expect(seen.pollingHandshakes.get(BLOCKED) ?? 0).toBe(before);
+  await production.evaluate(() => (window as unknown as PageWindow).clients.proxied.socket.disconnect());
+});
+
 test("a WebSocket that worked, then fails on every reconnection attempt: no diagnostic request, 'unreachable', never 'polling works'", async () => {
-  await page.evaluate(() => (window as unknown as PageWindow).start("main", {}));
-  await page.waitForFunction(() => (window as unknown as PageWindow).state("main").connects === 1);
+  // Both bundles: the development one says it in full ("the server could not be reached").
+  const pages = [
+    { page: production, unreachable: /unreachable/ },
+    { page: development, unreachable: /the server could not be reached/ },
+  ];
+  for (const { page } of pages) {
+    await page.evaluate(() => (window as unknown as PageWindow).start("main", {}));
+    await page.waitForFunction(() => (window as unknown as PageWindow).state("main").connects === 1);
+  }
   const before = seen.pollingHandshakes.get("/socket.io/") ?? 0;
   dropAllUpgrades = true;
   // The session ends as if the server had gone away; every reconnection attempt's WebSocket is dropped.
   for (const socket of server.io.sockets.sockets.values()) socket.conn.close();
-  const errors = await errorsOf("main", 3);
-  for (const err of errors) {
-    expect(err.code).toBe("TRANSPORT_ERROR");
-    expect(err.message).toMatch(/unreachable/);
-    expect(err.message).not.toMatch(/polling works/);
+  for (const { page, unreachable } of pages) {
+    const errors = await errorsOf(page, "main", 3);
+    for (const err of errors) {
+      expect(err.code).toBe("TRANSPORT_ERROR");
+      expect(err.message).toMatch(unreachable);
+      expect(err.message).not.toMatch(/polling works/);
+    }
   }
   expect(seen.pollingHandshakes.get("/socket.io/") ?? 0).toBe(before);
   expect(before).toBe(0);
-  // The server is back: the page reconnects.
+  // The server is back: the pages reconnect.
   dropAllUpgrades = false;
-  await page.waitForFunction(() => (window as unknown as PageWindow).state("main").connects === 2, undefined, { timeout: 10_000 });
+  for (const { page } of pages) {
+    await page.waitForFunction(() => (window as unknown as PageWindow).state("main").connects === 2, undefined, { timeout: 10_000 });
+  }
 });
 
 interface PageWindow {
