@@ -35,7 +35,16 @@ const tarball = (name: string) => join(OUT, `duplex-${name}-0.1.0.tgz`);
 // bundlers find them; they carry no type declarations, and attw's Node
 // module-format check does not apply to them, nor to their source maps.
 const ATTW_EXCLUDED: Record<string, string[]> = {
-  client: ["./dist/duplex.min.js", "./dist/duplex.esm.min.js", "./dist/duplex.min.js.map", "./dist/duplex.esm.min.js.map"],
+  client: [
+    "./dist/duplex.min.js",
+    "./dist/duplex.esm.min.js",
+    "./dist/duplex.min.js.map",
+    "./dist/duplex.esm.min.js.map",
+    "./dist/duplex.js",
+    "./dist/duplex.esm.js",
+    "./dist/duplex.js.map",
+    "./dist/duplex.esm.js.map",
+  ],
 };
 
 interface Run {
@@ -170,6 +179,19 @@ describe("installed from the tarballs into a project outside the workspace", () 
     const script = ["duplex.min.js", "duplex.esm.min.js"].map((file) => `require.resolve("@duplex/client/dist/${file}")`).join(",");
     const result = await run("node", ["-p", `[${script}].map((p) => require("path").relative(process.cwd(), p)).join()`], { cwd: project, env: userEnv() });
     expect(result.stdout.trim()).toBe("node_modules/@duplex/client/dist/duplex.min.js,node_modules/@duplex/client/dist/duplex.esm.min.js");
+  });
+
+  test("the development bundles and every bundle's map resolve too; the development ES module under the browser condition", async () => {
+    const resolve = async (files: string[], conditions: string[]) => {
+      const script = files.map((file) => `require.resolve("@duplex/client/dist/${file}")`).join(",");
+      const args = [...conditions, "-p", `[${script}].map((p) => require("path").relative(process.cwd(), p)).join()`];
+      return (await run("node", args, { cwd: project, env: userEnv() })).stdout.trim();
+    };
+    const files = ["duplex.js", "duplex.js.map", "duplex.esm.js.map", "duplex.min.js.map", "duplex.esm.min.js.map"];
+    expect(await resolve(files, [])).toBe(files.map((file) => `node_modules/@duplex/client/dist/${file}`).join());
+    // An ES module in a CommonJS package: exported for browsers and bundlers only, where the format is read from the code.
+    expect(await resolve(["duplex.esm.js"], ["--conditions=browser"])).toBe("node_modules/@duplex/client/dist/duplex.esm.js");
+    expect(await resolve(["duplex.esm.js"], [])).toBe("");
   });
 
   test("ES modules import every package by name", async () => {
