@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
 import { Socket, type EngineClientError, type SocketEvents, type SocketOptions } from "@duplex/engine/client";
 
 /** Every client a test made; `closeClients()` (afterEach) closes them. */
@@ -70,4 +71,31 @@ export function collect<K extends keyof SocketEvents>(s: Socket, event: K, n: nu
       if (out.length === n) resolve(out);
     });
   });
+}
+
+/** An open packet as an Engine.IO server older than engine.io 6.1 sends it: no maxPayload. */
+export const OPEN_WITHOUT_MAX_PAYLOAD = '0{"sid":"old","upgrades":[],"pingInterval":25000,"pingTimeout":20000}';
+
+/**
+ * A WebSocket server on `http` that sends `frames` to every connection, as
+ * an Engine.IO server whose open packet lacks maxPayload (v3, or v4 before
+ * engine.io 6.1) greets a client. Returns what closes it.
+ */
+export function greetingWebSocketServer(http: Server, frames: string[]): () => void {
+  const wss = new WebSocketServer({ server: http });
+  wss.on("connection", (ws) => {
+    for (const frame of frames) ws.send(frame);
+  });
+  return () => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+  };
+}
+
+/** Opens a websocket-only client at `url`: its session id, and the first message it delivers. */
+export async function openWebSocketOnly(url: string): Promise<{ id: string | null; message: unknown }> {
+  const s = client(url, { transports: ["websocket"] });
+  const message = new Promise<unknown>((resolve) => s.on("message", resolve));
+  await opened(s);
+  return { id: s.id, message: await message };
 }

@@ -3,7 +3,7 @@ import { WebSocketServer } from "ws";
 import { request } from "node:http";
 import { forgetWebSocketFailures, type EngineClientError, type Socket, type SocketOptions } from "@duplex/engine/client";
 import { startEngine, type Harness } from "../helpers";
-import { client, closeClients, failure, opened, plainServer, type Plain } from "./helpers";
+import { client, closeClients, failure, greetingWebSocketServer, OPEN_WITHOUT_MAX_PAYLOAD, opened, openWebSocketOnly, plainServer, type Plain } from "./helpers";
 
 /**
  * A client pointed at something that is not an Engine.IO v4 server gets a
@@ -142,15 +142,7 @@ describe.each([["polling first", undefined], ["websocket first", ["websocket", "
 test("an Engine.IO v3 server over WebSocket first: the open packet lacks maxPayload, the side GET shows v3", async () => {
   // engine.io 3.x: sends a v3 open packet on the WebSocket (no maxPayload) and length-prefixed polling payloads.
   const p = await http(200, V3_HANDSHAKE);
-  const wss = new WebSocketServer({ server: p.http });
-  wss.on("connection", (ws) => {
-    ws.send('0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":5000}');
-    ws.send("40");
-  });
-  closers.unshift(() => {
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-  });
+  closers.unshift(greetingWebSocketServer(p.http, ['0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":5000}', "40"]));
   let messages = 0;
   const err = await diagnosis(p.url, { transports: ["websocket"] }, (s) => s.on("message", () => messages++));
   expect(err.code).toBe("UNSUPPORTED_PROTOCOL_VERSION");
@@ -197,20 +189,10 @@ describe("a real Engine.IO v4 server", () => {
       req.pipe(up);
     });
     closers.push(p.close);
-    const wss = new WebSocketServer({ server: p.http });
-    wss.on("connection", (ws) => {
-      ws.send('0{"sid":"old","upgrades":[],"pingInterval":25000,"pingTimeout":20000}');
-      ws.send("4welcome");
-    });
-    closers.unshift(() => {
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-    });
-    const s = client(p.url, { transports: ["websocket"] });
-    const got = new Promise<unknown>((resolve) => s.on("message", resolve));
-    await opened(s);
-    expect(s.id).toBe("old");
-    expect(await got).toBe("welcome"); // held during the check, delivered after "open"
+    closers.unshift(greetingWebSocketServer(p.http, [OPEN_WITHOUT_MAX_PAYLOAD, "4welcome"]));
+    const first = await openWebSocketOnly(p.url);
+    expect(first.id).toBe("old");
+    expect(first.message).toBe("welcome"); // held during the check, delivered after "open"
     expect(sideSessions).toBe(1);
     // The endpoint was checked once in this process: the next session (a reconnection) opens without asking again.
     const again = await opened(client(p.url, { transports: ["websocket"] }));

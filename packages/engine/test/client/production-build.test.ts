@@ -1,10 +1,9 @@
 // First: the engine client below loads as the production bundles build it.
 import "./production-build";
-import { WebSocketServer } from "ws";
 import type { IncomingMessage } from "node:http";
 import { forgetWebSocketFailures } from "@duplex/engine/client";
 import { startEngine, type Harness } from "../helpers";
-import { client, closeClients, failure, opened, plainServer } from "./helpers";
+import { client, closeClients, failure, greetingWebSocketServer, OPEN_WITHOUT_MAX_PAYLOAD, openWebSocketOnly, plainServer } from "./helpers";
 
 /**
  * The engine client as built into the production bundles (duplex.min.js,
@@ -48,19 +47,9 @@ test("websocket only, an open packet without maxPayload: the session opens at on
     res.writeHead(404).end();
   });
   closers.push(p.close);
-  const wss = new WebSocketServer({ server: p.http });
-  wss.on("connection", (ws) => {
-    ws.send('0{"sid":"old","upgrades":[],"pingInterval":25000,"pingTimeout":20000}');
-    ws.send("4welcome");
-  });
-  closers.unshift(() => {
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-  });
-  const s = client(p.url, { transports: ["websocket"] });
-  const got = new Promise<unknown>((resolve) => s.on("message", resolve));
-  await opened(s);
-  expect(s.id).toBe("old");
-  expect(await got).toBe("welcome");
+  closers.unshift(greetingWebSocketServer(p.http, [OPEN_WITHOUT_MAX_PAYLOAD, "4welcome"]));
+  const first = await openWebSocketOnly(p.url);
+  expect(first.id).toBe("old");
+  expect(first.message).toBe("welcome");
   expect(polling.count).toBe(0);
 });
