@@ -1,9 +1,10 @@
 /**
- * The IIFE bundle's entry (duplex.min.js): a plain script that sets the global
- * `duplex` itself, where esbuild's `globalName` would add its ES-module
- * export helpers to do the same. It also sets the global `io`, as
- * socket.io.min.js does, so that the file a Duplex server serves at
- * `/socket.io/socket.io.js` is a drop-in for `<script>` then `io()`.
+ * The IIFE bundles' entry (duplex.min.js, and duplex.js, its development
+ * build): a plain script that sets the global `duplex` itself, where
+ * esbuild's `globalName` would add its ES-module export helpers to do the
+ * same. It also sets the global `io`, as socket.io.min.js does, so that the
+ * file a Duplex server serves at `/socket.io/socket.io.js` is a drop-in for
+ * `<script>` then `io()`.
  */
 import { io, Manager, Socket } from "./browser";
 
