@@ -273,8 +273,9 @@ export class BaseSocket
     // is down or restarting, not a proxy), nor when polling went unanswered
     // in this very attempt.
     if (webSocket && !this.#pollingFailed && !webSocketOpened(this.#endpoint)) {
-      // Without the side request (the production bundles, build.ts) nothing
-      // tells a proxy from a server that is down: the WebSocket's own error is all there is.
+      // Without the side request (the production bundles, build.ts),
+      // nothing tells a proxy from a server that is down: the WebSocket's
+      // own error is all there is to report.
       if (!SIDE_DIAGNOSIS) {
         this.#fail(cause);
         return;
