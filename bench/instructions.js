@@ -42,8 +42,11 @@
 //   REPEATS=3            runs per build and workload (default 3)
 //   WORKLOADS=encode:event,server:echo   subset (names are printed in the table)
 //   CLIENTS=50           server clients (default 50)
-//   JOBS=2               valgrind processes at once (default 1; counts do not
-//                        depend on it, the wall time does)
+//   JOBS=2               valgrind processes at once (default 1; the codec's
+//                        counts do not depend on it, the server's stay within
+//                        their spread; the wall time halves)
+// About 10 s per valgrind run for the codec and 40 s for the server: the full
+// set with two builds takes about 25 minutes with JOBS=2.
 // One workload by itself, without valgrind (what the harness runs under it):
 //   node bench/instructions.js run <packagesDir> <workload> <operations>
 "use strict";
