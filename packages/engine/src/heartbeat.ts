@@ -35,8 +35,8 @@ export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly pingInterval: number,
-    private readonly pingTimeout: number,
+    readonly pingInterval: number,
+    readonly pingTimeout: number,
     private readonly handler: HeartbeatHandler,
   ) {}
 
