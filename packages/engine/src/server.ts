@@ -11,8 +11,9 @@ import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, re
 import { applyMiddlewares, UpgradeResponse, type EngineMiddleware } from "./middleware";
 import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
 import type { SessionForwarder } from "./forwarding";
-import { EngineSocket, sessionClosed, shutdownSession, startSession, startUpgrade, type CloseReason, type SessionOwner } from "./socket";
+import { EngineSocket, heartbeatQueue, sessionClosed, shutdownSession, startSession, startUpgrade, type CloseReason, type SessionOwner } from "./socket";
 import { randomId } from "./random-id";
+import { TimerQueue } from "./timer-queue";
 import { PollingTransport } from "./transports/polling";
 import type { Transport } from "./transports/transport";
 import { WebSocketTransport } from "./transports/websocket";
@@ -84,6 +85,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** The response object middlewares got for an upgrade: its headers go into the 101 answer. */
   private readonly upgradeResponses = new WeakMap<IncomingMessage, UpgradeResponse>();
   private closed = false;
+  /** The queues the sessions' heartbeats wait in, by delay: one timer per queue, none per session. */
+  private readonly heartbeatQueues = new Map<number, TimerQueue>();
   /** Takes requests for sessions of other nodes; null (the default) refuses them. */
   forwarder: SessionForwarder | null = null;
 
@@ -303,6 +306,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     debug("session %s opened over %s", id, transport.name);
     this.emit("connection", socket);
     return socket;
+  }
+
+  [heartbeatQueue](delay: number): TimerQueue {
+    let queue = this.heartbeatQueues.get(delay);
+    if (queue === undefined) {
+      queue = new TimerQueue(delay);
+      this.heartbeatQueues.set(delay, queue);
+    }
+    return queue;
   }
 
   [sessionClosed](session: EngineSocket, reason: CloseReason): void {

@@ -5,6 +5,7 @@ import createDebug from "debug";
 import { Backpressure, measureBuffered, onCongestion, onSlowConsumer, packetSize, type BackpressureOwner } from "./backpressure";
 import { Heartbeat, onPingTimeout, sendPing, type HeartbeatHandler } from "./heartbeat";
 import type { PreparedMessage } from "./prepared";
+import type { TimerQueue } from "./timer-queue";
 import type { ResolvedOptions, TransportName } from "./options";
 import {
   NOOP_HANDLER,
@@ -49,6 +50,8 @@ export interface SessionOwner {
   readonly opts: ResolvedOptions;
   /** The session closed; called before its "close" event, so listeners find it gone from the server. */
   [sessionClosed](session: EngineSocket, reason: CloseReason): void;
+  /** The queue its sessions' heartbeats share for deadlines `delay` ms away (pingInterval, pingTimeout). */
+  [heartbeatQueue](delay: number): TimerQueue;
 }
 
 export interface EngineSocketEvents {
@@ -75,6 +78,7 @@ export const startSession = Symbol("startSession");
 export const startUpgrade = Symbol("startUpgrade");
 /** What a session calls on its owner (see SessionOwner). */
 export const sessionClosed = Symbol("sessionClosed");
+export const heartbeatQueue = Symbol("heartbeatQueue");
 
 const NO_UPGRADES: readonly TransportName[] = [];
 const TO_WEBSOCKET: readonly TransportName[] = ["websocket"];
@@ -125,7 +129,7 @@ export class EngineSocket
     // The session is the handler of its transport, heartbeat and backpressure
     // policy: their callbacks are its symbol-keyed methods below.
     transport.handler = this;
-    this.heartbeat = new Heartbeat(owner.opts.pingInterval, owner.opts.pingTimeout, this);
+    this.heartbeat = new Heartbeat(owner[heartbeatQueue](owner.opts.pingInterval), owner[heartbeatQueue](owner.opts.pingTimeout), this);
   }
 
   /**
