@@ -76,7 +76,7 @@ export const shutdownSession = Symbol("shutdownSession");
 export const startSession = Symbol("startSession");
 /** Starts probing a transport as the session's next one. */
 export const startUpgrade = Symbol("startUpgrade");
-/** What a session calls on its owner (see SessionOwner). */
+// What a session calls on its owner (see SessionOwner).
 export const sessionClosed = Symbol("sessionClosed");
 export const heartbeatQueue = Symbol("heartbeatQueue");
 

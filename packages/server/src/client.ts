@@ -219,8 +219,9 @@ export class Client implements DecoderHandler {
   }
 
   private doneJoining(name: string): void {
-    this.joining?.delete(name);
-    if (this.joining?.size === 0) this.joining = null;
+    if (this.joining === null) return;
+    this.joining.delete(name);
+    if (this.joining.size === 0) this.joining = null;
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
