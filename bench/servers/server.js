@@ -61,7 +61,9 @@ function profile(msg, reply) {
   }
   session.post("Profiler.stop", (err, res) => {
     if (err) throw err;
-    require("node:fs").writeFileSync(msg.file, JSON.stringify(res.profile));
+    const fs = require("node:fs");
+    fs.mkdirSync(require("node:path").dirname(msg.file), { recursive: true });
+    fs.writeFileSync(msg.file, JSON.stringify(res.profile));
     session.disconnect();
     session = null;
     reply();

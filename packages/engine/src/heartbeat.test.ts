@@ -1,11 +1,12 @@
 import { Heartbeat, onPingTimeout, sendPing } from "./heartbeat";
+import { TimerQueue } from "./timer-queue";
 
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 function make() {
   const log: string[] = [];
-  const hb = new Heartbeat(25000, 20000, { [sendPing]: () => log.push("ping"), [onPingTimeout]: () => log.push("timeout") });
+  const hb = new Heartbeat(new TimerQueue(25000), new TimerQueue(20000), { [sendPing]: () => log.push("ping"), [onPingTimeout]: () => log.push("timeout") });
   return { hb, log };
 }
 
@@ -89,7 +90,7 @@ describe("with real timers", () => {
     let answered = 0;
     let lastPong = 0;
     const timedOut = new Promise<number>((resolve) => {
-      const hb: Heartbeat = new Heartbeat(pingInterval, pingTimeout, {
+      const hb: Heartbeat = new Heartbeat(new TimerQueue(pingInterval), new TimerQueue(pingTimeout), {
         [sendPing]: () => {
           // Answer the first three pings at once, then go silent.
           if (answered < 3) {

@@ -1,3 +1,5 @@
+import { onDue, type QueueEntry, type TimerQueue } from "./timer-queue";
+
 // Symbol keys: the session implements these itself, off its public API.
 export const sendPing = Symbol("sendPing");
 export const onPingTimeout = Symbol("onPingTimeout");
@@ -11,7 +13,7 @@ export interface HeartbeatHandler {
 }
 
 /**
- * What the heartbeat's one timer is counting down to:
+ * What the heartbeat is waiting for:
  * - "ping": pingInterval after the open packet or the last pong, the next ping;
  * - "pong": pingTimeout after a ping, the deadline of its pong;
  * - "stopped": nothing (not started, timed out, or stopped).
@@ -25,18 +27,21 @@ export type HeartbeatPhase = "stopped" | "ping" | "pong";
  * "ping timeout". A peer that vanished without a TCP close is therefore
  * dropped at most pingInterval + pingTimeout after its last pong.
  *
- * One timer runs at a time, made anew for each phase. It is not re-armed
- * with `refresh()`: on a timer that was cleared, Node's `refresh()` does
- * nothing (while Jest's fake timers do re-arm it), which once left every
- * session without a pong deadline after its first pong.
+ * The heartbeat holds no timer of its own: it waits in one of two queues
+ * that the server's sessions share, `pings` (delay pingInterval) until its
+ * next ping and `pongs` (delay pingTimeout) until its pong deadline. Each
+ * queue runs one timer for all its entries, and the heartbeat is its own
+ * queue entry, so a session costs no Timeout.
  */
-export class Heartbeat {
+export class Heartbeat implements QueueEntry {
   private phaseValue: HeartbeatPhase = "stopped";
-  private timer: NodeJS.Timeout | undefined;
+  queuePrevious: QueueEntry | null = null;
+  queueNext: QueueEntry | null = null;
+  queueDue = 0;
 
   constructor(
-    private readonly pingInterval: number,
-    private readonly pingTimeout: number,
+    private readonly pings: TimerQueue,
+    private readonly pongs: TimerQueue,
     private readonly handler: HeartbeatHandler,
   ) {}
 
@@ -44,9 +49,17 @@ export class Heartbeat {
     return this.phaseValue;
   }
 
+  get pingInterval(): number {
+    return this.pings.delay;
+  }
+
+  get pingTimeout(): number {
+    return this.pongs.delay;
+  }
+
   /** Starts the cycle: the first ping goes out after pingInterval. */
   start(): void {
-    this.arm("ping", this.pingInterval);
+    this.wait("ping");
   }
 
   /**
@@ -56,25 +69,20 @@ export class Heartbeat {
    */
   onPong(): boolean {
     if (this.phaseValue !== "pong") return false;
-    this.arm("ping", this.pingInterval);
+    this.wait("ping");
     return true;
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.leaveQueue();
     this.phaseValue = "stopped";
   }
 
-  // The timer callback gets its heartbeat as an argument: no bound function per session.
-  private static onTimer(heartbeat: Heartbeat): void {
-    heartbeat.onTimer();
-  }
-
-  private onTimer(): void {
-    this.timer = undefined;
+  /** The queue of the current phase took the heartbeat out: its time has come. */
+  [onDue](): void {
     if (this.phaseValue === "ping") {
-      this.arm("pong", this.pingTimeout);
+      this.phaseValue = "pong";
+      this.pongs.add(this);
       this.handler[sendPing]();
     } else if (this.phaseValue === "pong") {
       this.phaseValue = "stopped";
@@ -82,9 +90,15 @@ export class Heartbeat {
     }
   }
 
-  private arm(phase: "ping" | "pong", delay: number): void {
-    clearTimeout(this.timer);
+  /** Moves to `phase`, in the queue of that phase (the phase says which queue holds the heartbeat). */
+  private wait(phase: "ping" | "pong"): void {
+    this.leaveQueue();
     this.phaseValue = phase;
-    this.timer = setTimeout(Heartbeat.onTimer, delay, this);
+    (phase === "ping" ? this.pings : this.pongs).add(this);
+  }
+
+  private leaveQueue(): void {
+    if (this.phaseValue === "ping") this.pings.remove(this);
+    else if (this.phaseValue === "pong") this.pongs.remove(this);
   }
 }

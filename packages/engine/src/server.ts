@@ -11,8 +11,9 @@ import { abortRequest, abortUpgrade, EngineErrorCode, ERROR_MESSAGES, ignore, re
 import { applyMiddlewares, UpgradeResponse, type EngineMiddleware } from "./middleware";
 import { resolveOptions, type EngineOptions, type ResolvedOptions, type TransportName } from "./options";
 import type { SessionForwarder } from "./forwarding";
-import { EngineSocket, shutdownSession, startSession, startUpgrade, type SessionSettings } from "./socket";
+import { EngineSocket, heartbeatQueue, sessionClosed, shutdownSession, startSession, startUpgrade, type CloseReason, type SessionOwner } from "./socket";
 import { randomId } from "./random-id";
+import { TimerQueue } from "./timer-queue";
 import { PollingTransport } from "./transports/polling";
 import type { Transport } from "./transports/transport";
 import { WebSocketTransport } from "./transports/websocket";
@@ -66,7 +67,7 @@ type Verdict = { ok: true; info: RequestInfo } | { ok: false; code: EngineErrorC
  * const engine = attach(httpServer, { pingInterval: 10000 });
  * engine.on("connection", (socket) => socket.send("welcome"));
  */
-export class EngineServer extends EventEmitter<EngineServerEvents> {
+export class EngineServer extends EventEmitter<EngineServerEvents> implements SessionOwner {
   readonly opts: ResolvedOptions;
   /** Open sessions by sid. */
   readonly sessions = new Map<string, EngineSocket>();
@@ -84,6 +85,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   /** The response object middlewares got for an upgrade: its headers go into the 101 answer. */
   private readonly upgradeResponses = new WeakMap<IncomingMessage, UpgradeResponse>();
   private closed = false;
+  /** The queues the sessions' heartbeats wait in, by delay: one timer per queue, none per session. */
+  private readonly heartbeatQueues = new Map<number, TimerQueue>();
   /** Takes requests for sessions of other nodes; null (the default) refuses them. */
   forwarder: SessionForwarder | null = null;
 
@@ -172,9 +175,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
       }
       if (this.wss === null) return abortUpgrade(socket, EngineErrorCode.UNKNOWN_TRANSPORT);
       this.wss.handleUpgrade(req, socket, head, (ws) => {
+        // `ws` listens for the errors of the socket it adopted.
+        socket.off("error", ignore);
         try {
           this.onWebSocket(req, verdict.info, ws, socket);
         } finally {
+          // The 101 answer is written: nothing reads what verify learned any more.
+          this.requests.delete(req);
           // Corked by the "headers" hook: the 101 answer and the open packet
           // leave in one write (and the socket is uncorked even if a
           // "connection" listener throws).
@@ -290,15 +297,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
   }
 
   private openSession(req: IncomingMessage, transport: Transport, id: string): EngineSocket {
-    const socket = new EngineSocket(id, transport, req, this.sessionSettings(transport.name));
+    const socket = new EngineSocket(id, transport, req, this);
     this.sessions.set(id, socket);
     this.clients[id] = socket;
-    // "close" comes once per session; `on` spares the wrapper `once` makes.
-    socket.on("close", (reason) => {
-      this.sessions.delete(id);
-      delete this.clients[id];
-      debug("session %s closed (%s); %d left", id, reason, this.sessions.size);
-    });
     socket[startSession]();
     // engine.io's initialPacket: a message sent right after the open packet.
     if (this.opts.initialPacket !== undefined) socket.send(this.opts.initialPacket);
@@ -307,20 +308,19 @@ export class EngineServer extends EventEmitter<EngineServerEvents> {
     return socket;
   }
 
-  private sessionSettings(transport: TransportName): SessionSettings {
-    const upgrades: TransportName[] =
-      transport === "polling" && this.opts.allowUpgrades && this.opts.transports.includes("websocket")
-        ? ["websocket"]
-        : [];
-    return {
-      pingInterval: this.opts.pingInterval,
-      pingTimeout: this.opts.pingTimeout,
-      upgradeTimeout: this.opts.upgradeTimeout,
-      maxPayload: this.opts.maxHttpBufferSize,
-      upgrades,
-      maxBackpressure: this.opts.maxBackpressure,
-      backpressureTimeout: this.opts.backpressureTimeout,
-    };
+  [heartbeatQueue](delay: number): TimerQueue {
+    let queue = this.heartbeatQueues.get(delay);
+    if (queue === undefined) {
+      queue = new TimerQueue(delay);
+      this.heartbeatQueues.set(delay, queue);
+    }
+    return queue;
+  }
+
+  [sessionClosed](session: EngineSocket, reason: CloseReason): void {
+    this.sessions.delete(session.id);
+    delete this.clients[session.id];
+    debug("session %s closed (%s); %d left", session.id, reason, this.sessions.size);
   }
 
   /**

@@ -5,7 +5,8 @@ import createDebug from "debug";
 import { Backpressure, measureBuffered, onCongestion, onSlowConsumer, packetSize, type BackpressureOwner } from "./backpressure";
 import { Heartbeat, onPingTimeout, sendPing, type HeartbeatHandler } from "./heartbeat";
 import type { PreparedMessage } from "./prepared";
-import type { TransportName } from "./options";
+import type { TimerQueue } from "./timer-queue";
+import type { ResolvedOptions, TransportName } from "./options";
 import {
   NOOP_HANDLER,
   onClose,
@@ -44,16 +45,13 @@ export interface SendOptions {
 
 export type SendCallback = () => void;
 
-/** Settings a session reads from its server. */
-export interface SessionSettings {
-  pingInterval: number;
-  pingTimeout: number;
-  upgradeTimeout: number;
-  maxPayload: number;
-  /** Transports this session may upgrade to from its first one. */
-  upgrades: TransportName[];
-  maxBackpressure: number;
-  backpressureTimeout: number;
+/** The server that holds a session: the session reads its options and tells it when it closes. */
+export interface SessionOwner {
+  readonly opts: ResolvedOptions;
+  /** The session closed; called before its "close" event, so listeners find it gone from the server. */
+  [sessionClosed](session: EngineSocket, reason: CloseReason): void;
+  /** The queue its sessions' heartbeats share for deadlines `delay` ms away (pingInterval, pingTimeout). */
+  [heartbeatQueue](delay: number): TimerQueue;
 }
 
 export interface EngineSocketEvents {
@@ -78,6 +76,12 @@ export const shutdownSession = Symbol("shutdownSession");
 export const startSession = Symbol("startSession");
 /** Starts probing a transport as the session's next one. */
 export const startUpgrade = Symbol("startUpgrade");
+// What a session calls on its owner (see SessionOwner).
+export const sessionClosed = Symbol("sessionClosed");
+export const heartbeatQueue = Symbol("heartbeatQueue");
+
+const NO_UPGRADES: readonly TransportName[] = [];
+const TO_WEBSOCKET: readonly TransportName[] = ["websocket"];
 
 /**
  * An Engine.IO session: one `sid` that outlives its transports. It buffers
@@ -104,7 +108,8 @@ export class EngineSocket
   private writeCallbacks: Array<SendCallback | undefined> = [];
   /** Bytes of the packets in `writeBuffer` (see `packetSize`). */
   private queuedBytes = 0;
-  private readonly backpressure: Backpressure;
+  /** Made the first time the session holds more than maxBackpressure: until then there is nothing to watch. */
+  private backpressure: Backpressure | null = null;
   /** Callbacks of each flush still being written, oldest first. */
   private readonly inflight: Array<Array<SendCallback | undefined> | null> = [];
   private readonly heartbeat: Heartbeat;
@@ -116,7 +121,7 @@ export class EngineSocket
     readonly id: string,
     transport: Transport,
     readonly request: IncomingMessage,
-    private readonly settings: SessionSettings,
+    private readonly owner: SessionOwner,
   ) {
     super();
     this.remoteAddress = request.socket.remoteAddress ?? "";
@@ -124,8 +129,7 @@ export class EngineSocket
     // The session is the handler of its transport, heartbeat and backpressure
     // policy: their callbacks are its symbol-keyed methods below.
     transport.handler = this;
-    this.heartbeat = new Heartbeat(settings.pingInterval, settings.pingTimeout, this);
-    this.backpressure = new Backpressure(settings.maxBackpressure, settings.backpressureTimeout, this);
+    this.heartbeat = new Heartbeat(owner[heartbeatQueue](owner.opts.pingInterval), owner[heartbeatQueue](owner.opts.pingTimeout), this);
   }
 
   /**
@@ -148,7 +152,7 @@ export class EngineSocket
    * event says when).
    */
   get congested(): boolean {
-    return this.backpressure.congested;
+    return this.backpressure?.congested ?? false;
   }
 
   /** Whether an upgrade is under way. */
@@ -203,12 +207,15 @@ export class EngineSocket
   }
 
   [startSession](): void {
+    const opts = this.owner.opts;
+    const upgrades =
+      this.transport.name === "polling" && opts.allowUpgrades && opts.transports.includes("websocket") ? TO_WEBSOCKET : NO_UPGRADES;
     const handshake = JSON.stringify({
       sid: this.id,
-      upgrades: this.settings.upgrades,
-      pingInterval: this.settings.pingInterval,
-      pingTimeout: this.settings.pingTimeout,
-      maxPayload: this.settings.maxPayload,
+      upgrades,
+      pingInterval: opts.pingInterval,
+      pingTimeout: opts.pingTimeout,
+      maxPayload: opts.maxHttpBufferSize,
     });
     this.readyState = "open";
     this.sendPacket("open", handshake);
@@ -220,7 +227,7 @@ export class EngineSocket
       transport.close("now");
       return;
     }
-    this.upgradeAttempt = new Upgrade(transport, this, this.settings.upgradeTimeout);
+    this.upgradeAttempt = new Upgrade(transport, this, this.owner.opts.upgradeTimeout);
   }
 
   private sendPacket(type: PacketType, data?: Sendable, options?: SendOptions, callback?: SendCallback): void {
@@ -229,7 +236,7 @@ export class EngineSocket
     this.emit("packetCreate", packet);
     if (callback === undefined && this.canWriteNow() && this.transport.write(packet)) return;
     // The write path's one memory bound: every packet the session keeps passes here.
-    if (!this.backpressure.admit()) return;
+    if (this.backpressure !== null && !this.backpressure.admit()) return;
     this.writeBuffer.push(packet);
     this.writeCallbacks.push(callback);
     this.queuedBytes += packetSize(packet);
@@ -239,7 +246,13 @@ export class EngineSocket
 
   /** After the buffered amount may have changed; a closed session has nothing left to watch. */
   private updateBackpressure(): void {
-    if (this.readyState !== "closed") this.backpressure.update();
+    if (this.readyState === "closed") return;
+    if (this.backpressure === null) {
+      const { maxBackpressure, backpressureTimeout } = this.owner.opts;
+      if (this.bufferedAmount <= maxBackpressure) return;
+      this.backpressure = new Backpressure(maxBackpressure, backpressureTimeout, this);
+    }
+    this.backpressure.update();
   }
 
   /**
@@ -333,7 +346,7 @@ export class EngineSocket
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.heartbeat.stop();
-    this.backpressure.stop();
+    this.backpressure?.stop();
     this.upgradeAttempt?.fail(`session closed: ${reason}`);
     this.upgradeAttempt = null;
     this.transport.handler = NOOP_HANDLER;
@@ -343,6 +356,7 @@ export class EngineSocket
     this.queuedBytes = 0;
     this.inflight.length = 0;
     debug("%s: closed (%s%s)", this.id, reason, description ? `: ${description}` : "");
+    this.owner[sessionClosed](this, reason);
     this.emit("close", reason, description);
   }
 
@@ -360,7 +374,7 @@ export class EngineSocket
   }
 
   [onCongestion](congested: boolean, bufferedAmount: number): void {
-    debug("%s: %s (%d bytes buffered, maxBackpressure %d)", this.id, congested ? "congested" : "drained", bufferedAmount, this.settings.maxBackpressure);
+    debug("%s: %s (%d bytes buffered, maxBackpressure %d)", this.id, congested ? "congested" : "drained", bufferedAmount, this.owner.opts.maxBackpressure);
     this.emit("backpressure", congested, bufferedAmount);
   }
 
@@ -378,6 +392,6 @@ export class EngineSocket
   }
 
   [onPingTimeout](): void {
-    this.end("ping timeout", `no pong within ${this.settings.pingTimeout} ms`);
+    this.end("ping timeout", `no pong within ${this.heartbeat.pingTimeout} ms`);
   }
 }

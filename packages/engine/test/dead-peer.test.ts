@@ -93,13 +93,19 @@ async function pollingPeer(answers: number): Promise<string> {
   return path;
 }
 
-async function expectPingTimeout(watch: Watch, pongs: number): Promise<number> {
+/** The session closed with "ping timeout" after `pongs` pongs, pingInterval + pingTimeout after the last one. */
+async function expectDroppedOnTime(watch: Watch, pongs: number): Promise<number> {
   const { reason, at } = await watch.closed;
   expect(reason).toBe("ping timeout");
   expect(watch.pongs).toBe(pongs);
   const detectedAfter = at - watch.lastPongAt;
   expect(detectedAfter).toBeGreaterThanOrEqual(DEADLINE - EARLY);
   expect(detectedAfter).toBeLessThanOrEqual(DEADLINE + LATE);
+  return detectedAfter;
+}
+
+async function expectPingTimeout(watch: Watch, pongs: number): Promise<number> {
+  const detectedAfter = await expectDroppedOnTime(watch, pongs);
   expect(h.engine.clientsCount).toBe(0);
   return detectedAfter;
 }
@@ -120,6 +126,21 @@ describe.each(["websocket", "polling"] as const)("over %s", (transport) => {
   test("a peer that never answers is dropped pingInterval + pingTimeout after the open packet", async () => {
     await start();
     await expectPingTimeout(await peer(0), 0);
+  });
+
+  // The sessions' heartbeats share one timer per delay: each must still be timed from its own pongs.
+  test("peers opened at different times are each dropped pingInterval + pingTimeout after their own last pong", async () => {
+    await start();
+    const keeper = await peer(Infinity);
+    const silent: Array<{ watch: Watch; answers: number }> = [];
+    for (const answers of [2, 0, 1, 3]) {
+      silent.push({ watch: await peer(answers), answers });
+      await new Promise((resolve) => setTimeout(resolve, 70));
+    }
+    for (const { watch, answers } of silent) await expectDroppedOnTime(watch, answers);
+    expect(keeper.socket.readyState).toBe("open");
+    expect(keeper.pongs).toBeGreaterThanOrEqual(3);
+    expect(h.engine.clientsCount).toBe(1);
   });
 
   test("a peer that keeps answering stays connected for 20 intervals", async () => {

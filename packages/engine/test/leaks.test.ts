@@ -4,8 +4,13 @@
  * listeners on the HTTP server.
  *
  * Timers are counted with process.getActiveResourcesInfo(), which lists every
- * ref'd Timeout of the process; the server's heartbeat, upgrade and close
- * timers are all ref'd, so one left behind per session shows up as +N.
+ * ref'd Timeout of the process; the server's upgrade and close timers are
+ * ref'd, so one left behind per session shows up as +N. Heartbeats hold no
+ * timer of their own: they wait in the server's two heartbeat queues, which
+ * hold one timer each while anything waits in them. A heartbeat left behind
+ * would show here as +1 or +2 only, within SLACK; that a stopped heartbeat
+ * leaves its queue, and that an empty queue holds no timer, is checked in
+ * src/heartbeat.test.ts and src/timer-queue.test.ts.
  */
 import { request, type ClientRequest } from "node:http";
 import WebSocket from "ws";
@@ -202,9 +207,9 @@ async function run(open: (i: number) => Promise<Open>): Promise<number> {
 }
 
 async function expectNothingLeft(baseline: { timers: number; listeners: Record<string, number> }, peak?: number) {
-  // The measure can see per-session timers: with a batch open there was at
-  // least one more (the server's heartbeat) per session.
-  if (peak !== undefined) expect(peak - baseline.timers).toBeGreaterThanOrEqual(BATCH);
+  // The measure sees the server's timers: with a batch open there were more
+  // (the heartbeat queues', and per session the transport's).
+  if (peak !== undefined) expect(peak).toBeGreaterThan(baseline.timers);
 
   expect(h!.engine.clientsCount).toBe(0);
   expect(h!.engine.sessions.size).toBe(0);

@@ -72,8 +72,11 @@ function owner(conn: EngineSocket): Client {
 export class Client implements DecoderHandler {
   /** Namespace sockets by namespace name. */
   private readonly sockets = new Map<string, AnySocket>();
-  /** Namespaces whose CONNECT is being processed (middlewares, recovery). */
-  private readonly joining = new Set<string>();
+  /**
+   * Namespaces whose CONNECT is being processed (middlewares, recovery);
+   * null when there are none, as for almost all of a session's life.
+   */
+  private joining: Set<string> | null = null;
   /**
    * Namespaces a socket left during the current turn of the event loop.
    * socket.io routes every packet of a payload before any handler runs, so a
@@ -151,7 +154,7 @@ export class Client implements DecoderHandler {
   }
 
   [onConnectRefused](nsp: string): void {
-    this.joining.delete(nsp);
+    this.doneJoining(nsp);
   }
 
   [disconnectAll](): void {
@@ -196,7 +199,7 @@ export class Client implements DecoderHandler {
     const name = packet.nsp;
     const socket = this.sockets.get(name);
     if (packet.type === PacketType.CONNECT) {
-      if (socket !== undefined || this.joining.has(name)) {
+      if (socket !== undefined || this.isJoining(name)) {
         this.onInvalidState(`second CONNECT to namespace ${name}`);
         return;
       }
@@ -205,23 +208,34 @@ export class Client implements DecoderHandler {
       socket[routePacket](packet);
     } else if (this.leftThisTurn?.has(name)) {
       debug("%s: packet for %s after its socket disconnected, ignored", this.conn.id, name);
-    } else if (!this.joining.has(name)) {
+    } else if (!this.isJoining(name)) {
       // socket.io closes the session on a packet for a namespace it has not joined.
       this.onInvalidState(`packet of type ${packet.type} for namespace ${name} before CONNECT`);
     }
   }
 
+  private isJoining(name: string): boolean {
+    return this.joining !== null && this.joining.has(name);
+  }
+
+  private doneJoining(name: string): void {
+    if (this.joining === null) return;
+    this.joining.delete(name);
+    if (this.joining.size === 0) this.joining = null;
+  }
+
   private connect(name: string, auth: Record<string, unknown>): void {
+    this.joining ??= new Set();
     this.joining.add(name);
     this.server[resolveNamespace](name, auth, (nsp) => {
       if (this.closed) return;
       if (nsp === null) {
-        this.joining.delete(name);
+        this.doneJoining(name);
         this[writePacket]({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } });
         return;
       }
       void nsp[joinNamespace](this, auth, (socket) => {
-        this.joining.delete(name);
+        this.doneJoining(name);
         this.sockets.set(name, socket);
         if (this.connectTimer) {
           clearTimeout(this.connectTimer);
@@ -242,7 +256,7 @@ export class Client implements DecoderHandler {
     this.closed = true;
     for (const socket of [...this.sockets.values()]) socket[closeSocket](reason, description);
     this.sockets.clear();
-    this.joining.clear();
+    this.joining = null;
     this.decoder.destroy();
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;

@@ -42,6 +42,9 @@ export type { DisconnectReason, EmitFlags, Handshake, SocketReservedEvents };
 
 const debug = createDebug("duplex:server:socket");
 
+/** `Socket.data` before it is first read or set. */
+const DATA_UNSET = Symbol("data unset");
+
 export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
 type AnyListener = (event: string, ...args: unknown[]) => void;
 type AckFn = (...args: unknown[]) => void;
@@ -65,8 +68,8 @@ export class Socket<
   SocketData = unknown,
 > extends EventEmitter implements AdapterSocket {
   readonly id: SocketId;
-  /** Free-form data, shared across nodes by fetchSockets. */
-  data: SocketData = {} as SocketData;
+  /** `data`, made on first use (most applications never set it). */
+  private dataValue: SocketData | typeof DATA_UNSET = DATA_UNSET;
   /** Whether this socket got its state back through connection state recovery. */
   readonly recovered: boolean;
   connected = false;
@@ -79,7 +82,8 @@ export class Socket<
   private readonly issued = Date.now();
   /** The handshake, made on first read (most applications never read it). */
   private handshakeValue: Handshake | null = null;
-  private readonly acks = new AckRegistry();
+  /** Acks this socket waits for: made by the first emit that expects one. */
+  private acks: AckRegistry | null = null;
   /** Made by the first `use()`. */
   private middlewares: SocketMiddleware[] | null = null;
   private anyListeners: AnyListener[] | null = null;
@@ -95,7 +99,7 @@ export class Socket<
     if (session) {
       this.id = session.sid;
       this.pid = session.pid;
-      this.data = session.data as SocketData;
+      this.dataValue = session.data as SocketData;
       this.recovered = true;
     } else {
       this.id = nsp.server[generateSocketId]();
@@ -117,6 +121,16 @@ export class Socket<
     listener: ReservedOrUserListener<SocketReservedEvents, ListenEvents, Ev>,
   ): this {
     return super.once(ev, listener as (...args: unknown[]) => void);
+  }
+
+  /** Free-form data, shared across nodes by fetchSockets. An empty object until set. */
+  get data(): SocketData {
+    if (this.dataValue === DATA_UNSET) this.dataValue = {} as SocketData;
+    return this.dataValue;
+  }
+
+  set data(value: SocketData) {
+    this.dataValue = value;
   }
 
   /** What the server knew of the client when it joined the namespace: headers, address, query, auth… */
@@ -288,6 +302,7 @@ export class Socket<
       const id = this.nsp.nextAckId();
       packet.id = id;
       // Plain callbacks get the answer; timed ones get (err, ...answer), err on timeout or disconnect.
+      this.acks ??= new AckRegistry();
       this.acks.set(id, last as AckFn, withError, flags?.timeout);
     }
     if (this.nsp.server.recoveryOptions && packet.id === undefined && !flags?.volatile) {
@@ -313,6 +328,7 @@ export class Socket<
 
   /** Adapter side: awaits the ack of a broadcast. */
   expectAck(id: number, callback: (err: Error | null, response?: unknown) => void, timeout: number | undefined): void {
+    this.acks ??= new AckRegistry();
     this.acks.set(id, callback, true, timeout);
   }
 
@@ -334,7 +350,7 @@ export class Socket<
         break;
       case PacketType.ACK:
         // An ack for an unknown or settled id is ignored (the registry says false).
-        if (!this.acks.settle(packet.id, packet.data)) debug("%s: ack %d unknown or settled", this.id, packet.id);
+        if (this.acks === null || !this.acks.settle(packet.id, packet.data)) debug("%s: ack %d unknown or settled", this.id, packet.id);
         break;
       case PacketType.DISCONNECT:
         this[closeSocket]("client namespace disconnect");
@@ -356,7 +372,7 @@ export class Socket<
     this.nsp[removeSocket](this);
     this.client[removeSocket](this);
     this.connected = false;
-    this.acks.rejectAll();
+    this.acks?.rejectAll();
     this.emitReserved("disconnect", reason, description);
   }
 
