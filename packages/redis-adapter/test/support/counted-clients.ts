@@ -29,10 +29,21 @@ export function countedClient(url: string, polling: boolean, tally: Tally, auth?
   socket.ticks = [];
   socket.on("tick", (n: number) => socket.ticks.push(n));
   socket.on("connect_error", (err) => tally.connectErrors.push(err.message));
-  socket.on("disconnect", (reason) => {
-    if (reason !== "io client disconnect") tally.disconnects.push(reason);
+  socket.on("disconnect", (reason, details) => {
+    if (reason !== "io client disconnect") tally.disconnects.push(details === undefined ? reason : `${reason}: ${describeDetails(details)}`);
   });
   return socket;
+}
+
+/**
+ * What socket.io-client says about a transport's failure, so that a failed
+ * assertion tells a refused poll (its HTTP status) from a broken connection.
+ */
+function describeDetails(details: unknown): string {
+  if (details instanceof Error) return details.message;
+  const { description, context } = details as { description?: unknown; context?: { status?: unknown } };
+  const status = typeof context?.status === "number" ? ` (HTTP ${context.status})` : "";
+  return `${description instanceof Error ? description.message : String(description)}${status}`;
 }
 
 /** Resolves true once the socket is connected, false at its connect error. */
