@@ -9,7 +9,7 @@ import type { Socket } from "socket.io-client";
 import { freePort, startRedis, type RedisServer } from "./support/redis";
 import { bundle, until } from "./support/nodes";
 import { quiet } from "../../../test-support/timing";
-import { connected, countedClient, newTally, type Tally } from "./support/counted-clients";
+import { connected, countedClient, emitAckedEchoes, newTally, type Tally } from "./support/counted-clients";
 
 jest.setTimeout(40_000);
 
@@ -80,45 +80,14 @@ async function startPrimary(key: string, forward: boolean): Promise<Primary> {
 
 /** Every client emits acked messages, and the workers broadcast in turn, for `ms`; returns the broadcasts sent. */
 async function exercise(primary: Primary, clients: Socket[], tally: Tally, ms: number): Promise<number> {
-  const emitters = clients.map((socket, i) => {
-    let n = 0;
-    const emitOne = () => {
-      if (!socket.connected) return;
-      const mine = ++n;
-      tally.acksSent++;
-      tally.acksPending++;
-      socket
-        .timeout(5000)
-        .emitWithAck("echo", mine)
-        .then(
-          (answer: number) => {
-            tally.acksPending--;
-            if (answer !== mine) tally.acksLost++;
-          },
-          () => {
-            tally.acksPending--;
-            tally.acksLost++;
-          },
-        );
-    };
-    const timer: { interval?: NodeJS.Timeout } = {};
-    // Spread the clients over the interval.
-    const start = setTimeout(() => {
-      emitOne();
-      timer.interval = setInterval(emitOne, EMIT_EVERY_MS);
-    }, (i * EMIT_EVERY_MS) / clients.length);
-    return () => {
-      clearTimeout(start);
-      clearInterval(timer.interval);
-    };
-  });
+  const stopEmitting = emitAckedEchoes(clients, tally, EMIT_EVERY_MS);
   let ticks = 0;
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     primary.tick(++ticks);
     await quiet(TICK_EVERY_MS);
   }
-  for (const stop of emitters) stop();
+  stopEmitting();
   return ticks;
 }
 

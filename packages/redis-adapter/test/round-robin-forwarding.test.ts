@@ -7,7 +7,7 @@ import { startRedis, freePort, type RedisServer } from "./support/redis";
 import { bundle, startNode, until, untilPeers, type NodeProcess } from "./support/nodes";
 import { startNginx, roundRobinConf, type Nginx } from "./support/nginx";
 import { quiet } from "../../../test-support/timing";
-import { connected, countedClient, newTally, type Tally } from "./support/counted-clients";
+import { connected, countedClient, emitAckedEchoes, newTally, type Tally } from "./support/counted-clients";
 
 jest.setTimeout(40_000);
 
@@ -84,40 +84,7 @@ async function startCluster(key: string, forward: boolean): Promise<Cluster> {
 
 /** Every client emits acked messages and every node broadcasts, for `ms`. */
 async function exercise(cluster: Cluster, clients: Socket[], tally: Tally, ms: number): Promise<number> {
-  const lastAck = new Map<Socket, number>();
-  const emitters = clients.map((socket, i) => {
-    let n = 0;
-    const emitOne = () => {
-      if (!socket.connected) return;
-      const mine = ++n;
-      tally.acksSent++;
-      tally.acksPending++;
-      socket
-        .timeout(5000)
-        .emitWithAck("echo", mine)
-        .then(
-          (answer: number) => {
-            tally.acksPending--;
-            if (answer !== mine || (lastAck.get(socket) ?? 0) !== mine - 1) tally.acksOutOfOrder++;
-            lastAck.set(socket, answer);
-          },
-          () => {
-            tally.acksPending--;
-            tally.acksLost++;
-          },
-        );
-    };
-    // Spread the clients over the interval.
-    const start = setTimeout(() => {
-      emitOne();
-      timer.interval = setInterval(emitOne, EMIT_EVERY_MS);
-    }, (i * EMIT_EVERY_MS) / clients.length);
-    const timer: { interval?: NodeJS.Timeout } = {};
-    return () => {
-      clearTimeout(start);
-      clearInterval(timer.interval);
-    };
-  });
+  const stopEmitting = emitAckedEchoes(clients, tally, EMIT_EVERY_MS);
   let ticks = 0;
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -125,7 +92,7 @@ async function exercise(cluster: Cluster, clients: Socket[], tally: Tally, ms: n
     await cluster.nodes[ticks % cluster.nodes.length].run(`io.emit("tick", ${ticks})`);
     await quiet(EMIT_EVERY_MS);
   }
-  for (const stop of emitters) stop();
+  stopEmitting();
   return ticks;
 }
 

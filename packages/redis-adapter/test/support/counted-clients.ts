@@ -54,3 +54,49 @@ export function connected(socket: Socket): Promise<boolean> {
     socket.once("connect_error", () => resolve(false));
   });
 }
+
+/**
+ * Every client emits an acked "echo" of its own running number every
+ * `everyMs`, the clients spread over the interval. A timed-out ack or a wrong
+ * answer counts as lost; an answer that is not the one after the client's
+ * previous answer counts as out of order. Returns the function that stops them.
+ */
+export function emitAckedEchoes(clients: Socket[], tally: Tally, everyMs: number): () => void {
+  const stops = clients.map((socket, i) => {
+    let sent = 0;
+    let lastAnswer = 0;
+    const emitOne = () => {
+      if (!socket.connected) return;
+      const mine = ++sent;
+      tally.acksSent++;
+      tally.acksPending++;
+      socket
+        .timeout(5000)
+        .emitWithAck("echo", mine)
+        .then(
+          (answer: number) => {
+            tally.acksPending--;
+            if (answer !== mine) tally.acksLost++;
+            if (answer !== lastAnswer + 1) tally.acksOutOfOrder++;
+            lastAnswer = answer;
+          },
+          () => {
+            tally.acksPending--;
+            tally.acksLost++;
+          },
+        );
+    };
+    let interval: NodeJS.Timeout | undefined;
+    const start = setTimeout(() => {
+      emitOne();
+      interval = setInterval(emitOne, everyMs);
+    }, (i * everyMs) / clients.length);
+    return () => {
+      clearTimeout(start);
+      clearInterval(interval);
+    };
+  });
+  return () => {
+    for (const stop of stops) stop();
+  };
+}
