@@ -13,8 +13,8 @@
 "use strict";
 const { fork } = require("node:child_process");
 const { join } = require("node:path");
-const http = require("node:http");
 const WebSocket = require("ws");
+const { request, askStats } = require("./support.js");
 
 const CLIENTS = Number(process.env.CLIENTS || 40);
 const PING_INTERVAL = Number(process.env.PING_INTERVAL || 1000);
@@ -22,19 +22,6 @@ const PING_TIMEOUT = Number(process.env.PING_TIMEOUT || 500);
 const DEADLINE = PING_INTERVAL + PING_TIMEOUT;
 const SERVERS = (process.env.SERVERS || "duplex,socketio").split(",");
 const LABEL = { duplex: "duplex", socketio: "socket.io" };
-
-function request(port, path, method = "GET", body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path, method, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode, body: text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 /** Answers the first ping over WebSocket, then stops reading. */
 function silentWebSocket(port) {
@@ -69,13 +56,6 @@ async function silentPolling(port) {
   }
 }
 
-function ask(child) {
-  return new Promise((resolve) => {
-    child.once("message", resolve);
-    child.send({ cmd: "stats" });
-  });
-}
-
 function quantiles(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -87,7 +67,7 @@ async function run(kind) {
     execArgv: ["--expose-gc"],
   });
   const { port } = await new Promise((resolve) => child.once("message", resolve));
-  const before = await ask(child);
+  const before = await askStats(child);
   const sockets = [];
   const connects = [];
   for (let i = 0; i < CLIENTS; i++) {
@@ -102,7 +82,7 @@ async function run(kind) {
   let after;
   while (Date.now() - started < PING_INTERVAL + 3 * DEADLINE) {
     await new Promise((r) => setTimeout(r, 250));
-    after = await ask(child);
+    after = await askStats(child);
     peakHeap = Math.max(peakHeap, after.heapUsed);
   }
   for (const ws of sockets) ws.terminate();

@@ -24,11 +24,12 @@
 //   ROUNDS=3
 "use strict";
 const { fork, spawn, spawnSync } = require("node:child_process");
-const { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } = require("node:fs");
-const { createServer, connect: tcpConnect } = require("node:net");
+const { mkdtempSync, rmSync, writeFileSync } = require("node:fs");
+const { connect: tcpConnect } = require("node:net");
 const { tmpdir } = require("node:os");
 const { join } = require("node:path");
 const { io: connect } = require("socket.io-client");
+const { sleep, withTimeout, freePort, startRedis, median } = require("./support.js");
 const { createClient } = require(join(__dirname, "../packages/redis-adapter/node_modules/redis"));
 
 const SCALE = Number(process.env.BENCH_SCALE || 1);
@@ -45,21 +46,7 @@ const cleanups = [];
 process.on("exit", () => cleanups.splice(0).reverse().forEach((f) => f()));
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function withTimeout(p, what, ms = 120000) {
-  let t;
-  return Promise.race([p, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`timed out: ${what}`)), ms)))]).finally(() => clearTimeout(t));
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
+const PHASE_TIMEOUT_MS = 120000;
 async function accepting(port) {
   for (let i = 0; i < 500; i++) {
     const ok = await new Promise((resolve) => {
@@ -70,21 +57,6 @@ async function accepting(port) {
     await sleep(20);
   }
   throw new Error(`nothing listens on ${port}`);
-}
-
-async function startRedis() {
-  const dir = mkdtempSync(join(tmpdir(), "duplex-bench-redis-"));
-  const port = await freePort();
-  const pidfile = join(dir, "redis.pid");
-  const r = spawnSync("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes", "--pidfile", pidfile, "--dir", dir]);
-  if (r.status !== 0) throw new Error(`redis-server: ${r.stderr}`);
-  for (let i = 0; i < 500 && !existsSync(pidfile); i++) await sleep(10);
-  const pid = Number(readFileSync(pidfile, "utf8"));
-  cleanups.push(() => {
-    try { process.kill(pid, "SIGTERM"); } catch {}
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return `redis://127.0.0.1:${port}`;
 }
 
 function nginxBinary() {
@@ -202,12 +174,12 @@ async function round(setup, redisUrl, admin) {
       }
     }));
   };
-  await withTimeout(run(Math.max(5, ACKS / 10)), "warm-up");
+  await withTimeout(run(Math.max(5, ACKS / 10)), "warm-up", PHASE_TIMEOUT_MS);
   const samples = [];
   const overhead = await counterOverhead(admin);
   const cpuBefore = await Promise.all(nodes.map((n) => n.cpu()));
   const before = await redisCounters(admin);
-  await withTimeout(run(ACKS, samples), `${setup.name} phase`);
+  await withTimeout(run(ACKS, samples), `${setup.name} phase`, PHASE_TIMEOUT_MS);
   const after = await redisCounters(admin);
   const cpuAfter = await Promise.all(nodes.map((n) => n.cpu()));
   const cpu = cpuAfter.reduce((sum, x, i) => sum + x - cpuBefore[i], 0);
@@ -217,11 +189,6 @@ async function round(setup, redisUrl, admin) {
   const messages = CLIENTS * ACKS;
   return { samples, cpu: cpu / (CLIENTS * ACKS), lost: lost.count, disconnects: lost.disconnects, calls: (after.calls - before.calls) / messages, bytes: Math.max(0, after.bytes - before.bytes - overhead) / messages };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -288,7 +255,7 @@ async function hopOnly(redisUrl) {
 
 async function main() {
   console.log(`forwarding bench: 3 nodes behind nginx, ${CLIENTS} polling clients × ${ACKS} sequential acked emits per round, ${ROUNDS} rounds; node ${process.version}`);
-  const redisUrl = await startRedis();
+  const redisUrl = await startRedis(cleanups);
   const admin = createClient({ url: redisUrl });
   await admin.connect();
   const results = Object.fromEntries(SETUPS.map((s) => [s.name, { samples: [], cpu: [], lost: 0, calls: [], bytes: [] }]));

@@ -4,6 +4,7 @@
 // sides alike; the table reports medians and the Duplex / socket.io-parser ratio.
 // Usage: npx tsc -b && node bench/run.js protocol   (ROUNDS=…, ROUND_MS=… to tune)
 "use strict";
+const { median } = require("./support.js");
 const duplex = require("../packages/protocol/dist/index.js");
 const sio = require("socket.io-parser");
 
@@ -74,10 +75,6 @@ function measure(fn, ms) {
   return ops / (Number(elapsed) / 1e9);
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const rows = [];
 for (const [name, packet] of Object.entries(cases)) {

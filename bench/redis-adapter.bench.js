@@ -28,10 +28,10 @@
 
 const { fork, spawnSync } = require("node:child_process");
 const { mkdtempSync, readFileSync, rmSync, existsSync } = require("node:fs");
-const { createServer, connect: tcpConnect } = require("node:net");
 const { tmpdir } = require("node:os");
 const { join } = require("node:path");
 const { io: connect } = require("socket.io-client");
+const { sleep, withTimeout, freePort, startRedis, median } = require("./support.js");
 const { createClient } = require(join(__dirname, "../packages/redis-adapter/node_modules/redis"));
 
 const SCALE = Number(process.env.BENCH_SCALE || 1);
@@ -47,36 +47,7 @@ const cleanups = [];
 process.on("exit", () => cleanups.splice(0).reverse().forEach((f) => f()));
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function withTimeout(p, what, ms = 180000) {
-  let t;
-  return Promise.race([p, new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`timed out: ${what}`)), ms)))]).finally(() => clearTimeout(t));
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const dir = mkdtempSync(join(tmpdir(), "duplex-bench-redis-"));
-  const port = await freePort();
-  const pidfile = join(dir, "redis.pid");
-  const r = spawnSync("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes", "--pidfile", pidfile, "--dir", dir]);
-  if (r.status !== 0) throw new Error(`redis-server: ${r.stderr}`);
-  for (let i = 0; i < 500 && !existsSync(pidfile); i++) await sleep(10);
-  const pid = Number(readFileSync(pidfile, "utf8"));
-  cleanups.push(() => {
-    try { process.kill(pid, "SIGTERM"); } catch {}
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return `redis://127.0.0.1:${port}`;
-}
-
+const PHASE_TIMEOUT_MS = 180000;
 async function startNode(kind, redisUrl) {
   const child = fork(join(__dirname, "servers", "redis-node.js"), [kind, redisUrl], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const kill = () => child.exitCode === null && child.kill("SIGKILL");
@@ -147,7 +118,7 @@ async function round(kind, redisUrl, admin) {
     received = 0;
     target = k * sockets.length;
     const all = new Promise((r) => (onAll = r));
-    await withTimeout(Promise.all([a.broadcast(k), all]), `${kind} broadcast`);
+    await withTimeout(Promise.all([a.broadcast(k), all]), `${kind} broadcast`, PHASE_TIMEOUT_MS);
   };
   await phase(Math.max(2, Math.round(K / 5))); // warm-up
   const [a0, b0, p0] = [await a.stats(), await b.stats(), await publishCalls(admin)];
@@ -167,15 +138,11 @@ async function round(kind, redisUrl, admin) {
   };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 async function main() {
   console.log(`redis adapter bench: 2 nodes × ${CLIENTS} websocket clients, ${K} broadcasts from node A per round, ${ROUNDS} rounds; node ${process.version}`);
-  const redisUrl = await startRedis();
+  const redisUrl = await startRedis(cleanups);
   const admin = createClient({ url: redisUrl });
   await admin.connect();
   const results = Object.fromEntries(SIDES.map((k) => [k, []]));

@@ -30,6 +30,7 @@
 //                     node bench/servers/profile-top.js <file> (figures taken
 //                     while profiling are inflated: profile, don't compare)
 "use strict";
+const { median } = require("./support.js");
 const { fork } = require("node:child_process");
 const { join } = require("node:path");
 const { io: connect } = require("socket.io-client");
@@ -285,10 +286,6 @@ const GOALS = { echo: 0.65, broadcast: 0.6, broadcast10: 0.15, connection: 0.65,
 
 // ---------------------------------------------------------------- main
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (x) => (Number.isNaN(x) ? "-" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const ratio = (a, b) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : "-");
 

@@ -18,9 +18,9 @@
 "use strict";
 const { fork } = require("node:child_process");
 const { join } = require("node:path");
-const http = require("node:http");
 const { performance } = require("node:perf_hooks");
 const WebSocket = require("ws");
+const { request, askStats, percentile, sleep } = require("./support.js");
 
 const CLIENTS = Number(process.env.CLIENTS || 1000);
 const DURATION = Number(process.env.DURATION || 30);
@@ -31,20 +31,6 @@ const SERVERS = (process.env.SERVERS || "duplex,socketio").split(",");
 const STUCK = process.env.STUCK !== "0";
 const TRACE = process.env.TRACE === "1";
 const LABEL = { duplex: "duplex", socketio: "socket.io" };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function request(port, path, method = "GET", body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path, method, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode, body: text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 /** Joins "/" over WebSocket, then pauses its TCP socket: it reads nothing more. */
 function stuckWebSocket(port) {
@@ -107,17 +93,6 @@ function normalClient(port) {
   });
 }
 
-function ask(child) {
-  return new Promise((resolve) => {
-    child.once("message", resolve);
-    child.send({ cmd: "stats" });
-  });
-}
-
-function percentile(sorted, q) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 async function run(kind) {
   const child = fork(join(__dirname, "servers", "slow-consumers-server.js"), [kind, RATE, MESSAGE], { execArgv: ["--expose-gc"] });
   const { port } = await new Promise((resolve) => child.once("message", resolve));
@@ -148,7 +123,7 @@ async function run(kind) {
     const start = Date.now();
     while (Date.now() < start + seconds * 1000) {
       await sleep(Date.now() - start < 5000 ? 500 : 5000);
-      const s = await ask(child);
+      const s = await askStats(child);
       if (TRACE) console.log(`${LABEL[kind]} t=${((Date.now() - start) / 1000).toFixed(1)} s heap ${(s.heapUsed / 1e6).toFixed(3)} MB, buffers ${(s.arrayBuffers / 1e6).toFixed(3)} MB, code ${(s.codeSpace / 1e6).toFixed(3)} MB, held ${(s.held / 1e6).toFixed(3)} MB`);
       if (peak === null || s.heapUsed + s.arrayBuffers > peak.heapUsed + peak.arrayBuffers) peak = s;
     }
@@ -162,14 +137,14 @@ async function run(kind) {
 
   await sleep(1000); // every client has pinged once
   samples = [];
-  const before = await ask(child);
+  const before = await askStats(child);
   const baselinePeak = await watch(BASELINE);
   const without = latency();
 
   const ws = STUCK ? await stuckWebSocket(port) : null;
   if (STUCK) await stuckPolling(port);
   const periodicPeak = await watch(DURATION);
-  const after = await ask(child);
+  const after = await askStats(child);
   const total = (s) => s.heapUsed + s.arrayBuffers;
   const loadedPeak = after.fullest !== null && total(after.fullest) > total(periodicPeak) ? after.fullest : periodicPeak;
 

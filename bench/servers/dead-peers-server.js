@@ -7,12 +7,10 @@
 "use strict";
 const { createServer } = require("node:http");
 const { performance } = require("node:perf_hooks");
+const { serverModule } = require("../support.js");
 
 const [kind, pingInterval, pingTimeout] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-const { Server } =
-  kind === "duplex" ? require("../../packages/server/dist/index.js")
-  : kind === "socketio" ? require("socket.io")
-  : (() => { throw new Error(`unknown server kind ${kind}`); })();
+const { Server } = serverModule(kind);
 
 const httpServer = createServer();
 const io = new Server(httpServer, { pingInterval, pingTimeout, perMessageDeflate: false });

@@ -7,6 +7,7 @@
 const { createServer } = require("node:http");
 const { fork } = require("node:child_process");
 const v8 = require("node:v8");
+const { serverModule } = require("../support.js");
 
 if (process.argv[2] === "--clients") {
   // Child: connects N clients to the URL, says "connected", stays idle until killed.
@@ -25,10 +26,7 @@ if (process.argv[2] === "--clients") {
 }
 
 const [kind = "duplex", n = "1000", top = "30"] = process.argv.slice(2);
-const { Server } =
-  kind === "duplex" ? require("../../packages/server/dist/index.js")
-  : kind === "socketio" ? require("socket.io")
-  : require("./raw-ws.js");
+const { Server } = serverModule(kind);
 if (typeof global.gc !== "function") throw new Error("run with --expose-gc");
 
 /** Self size and count of the snapshot's objects, by "type:name" (constructor name for objects). */

@@ -9,13 +9,10 @@
 // Usage (by the parent): node --expose-gc bench/servers/server.js duplex|socketio|ws
 "use strict";
 const { createServer } = require("node:http");
+const { serverModule } = require("../support.js");
 
 const kind = process.argv[2];
-const { Server } =
-  kind === "duplex" ? require("../../packages/server/dist/index.js")
-  : kind === "socketio" ? require("socket.io")
-  : kind === "ws" ? require("./raw-ws.js")
-  : (() => { throw new Error(`unknown server kind ${kind}`); })();
+const { Server } = serverModule(kind);
 
 if (typeof global.gc !== "function") throw new Error("run with --expose-gc");
 if (!process.send) throw new Error("must be started by bench/server.bench.js (needs an IPC channel)");

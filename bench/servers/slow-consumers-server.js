@@ -13,12 +13,10 @@
 const { createServer } = require("node:http");
 const { performance } = require("node:perf_hooks");
 const v8 = require("node:v8");
+const { serverModule } = require("../support.js");
 
 const [kind, rate, messageSize] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-const { Server } =
-  kind === "duplex" ? require("../../packages/server/dist/index.js")
-  : kind === "socketio" ? require("socket.io")
-  : (() => { throw new Error(`unknown server kind ${kind}`); })();
+const { Server } = serverModule(kind);
 
 const httpServer = createServer();
 const io = new Server(httpServer, { perMessageDeflate: false, httpCompression: false });
@@ -41,6 +39,13 @@ function buffered(socket) {
 /** Stuck clients being streamed to, and the record of each. */
 const streams = [];
 const stuck = [];
+
+/** What the server holds now for the stuck clients still open. */
+function heldForStuck() {
+  let held = 0;
+  for (const { socket } of streams) if (socket.connected) held += buffered(socket);
+  return held;
+}
 
 io.on("connection", (socket) => {
   socket.on("ping", (ack) => typeof ack === "function" && ack());
@@ -94,8 +99,7 @@ function fullGc() {
 let fullest = null;
 let sampleAbove = 64 * 1024;
 function sampleWhenFullest() {
-  let held = 0;
-  for (const { socket } of streams) if (socket.connected) held += buffered(socket);
+  const held = heldForStuck();
   if (held < sampleAbove) return;
   fullGc();
   const { heapUsed, arrayBuffers } = process.memoryUsage();
@@ -108,8 +112,7 @@ process.on("message", (msg) => {
     fullGc();
     const { heapUsed, arrayBuffers } = process.memoryUsage();
     const codeSpace = v8.getHeapSpaceStatistics().find((space) => space.space_name === "code_space").space_used_size;
-    let held = 0;
-    for (const { socket } of streams) if (socket.connected) held += buffered(socket);
+    const held = heldForStuck();
     process.send({ sockets: io.of("/").sockets.size, heapUsed, arrayBuffers, codeSpace, held, fullest, stuck });
   }
 });
